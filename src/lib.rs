@@ -1,0 +1,150 @@
+//! Call `async fn`s through `dyn Trait` without a heap allocation per call.
+//!
+//! Rust cannot call an `async fn` of a trait through `dyn Trait` directly: the
+//! caller does not know how large the callee's future is, so it cannot
+//! reserve room for it. `stackslot` implements the *scratch-space* calling
+//! convention: the caller reserves a pinned [`Slot<N>`](Slot) (on its stack,
+//! or inside its own future) and passes a type-erased [`Scratch`] into the
+//! dyn method; the callee writes its future into that space when it fits and
+//! otherwise falls back as the caller allowed (to `Box`, or not at all). The
+//! caller gets a two-word [`SlotFuture`] back and awaits it.
+//!
+//! ```
+//! use core::pin::pin;
+//! use stackslot::{Scratch, Slot, SlotFuture};
+//!
+//! // A dyn-compatible async iterator, written by hand.
+//! trait DynAsyncIterator {
+//!     type Item;
+//!     fn next<'s>(&'s mut self, scratch: Scratch<'s>) -> SlotFuture<'s, Option<Self::Item>>;
+//! }
+//!
+//! struct Countdown(u32);
+//!
+//! impl DynAsyncIterator for Countdown {
+//!     type Item = u32;
+//!     fn next<'s>(&'s mut self, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u32>> {
+//!         scratch.emplace(async move {
+//!             let n = self.0.checked_sub(1)?;
+//!             self.0 = n;
+//!             Some(n)
+//!         })
+//!     }
+//! }
+//!
+//! async fn drain(iter: &mut dyn DynAsyncIterator<Item = u32>) -> Vec<u32> {
+//!     let mut slot = pin!(Slot::<64>::new());
+//!     let mut items = Vec::new();
+//!     while let Some(x) = iter.next(slot.as_mut().or_box()).await {
+//!         items.push(x);
+//!     }
+//!     assert_eq!(slot.stats().fallbacks(), 0); // every future fit: no allocation
+//!     items
+//! }
+//! # use core::future::Future;
+//! # let mut countdown = Countdown(3);
+//! # let mut fut = pin!(drain(&mut countdown));
+//! # let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+//! # assert_eq!(fut.as_mut().poll(&mut cx), core::task::Poll::Ready(vec![2, 1, 0]));
+//! ```
+//!
+//! # The pieces
+//!
+//! | item | role |
+//! | --- | --- |
+//! | [`Slot<N, A>`](Slot) | the caller's pinned space: `N` bytes aligned to `A` (16 by default); named classes [`Slot64`] to [`Slot4K`] |
+//! | [`Slot::or_box`], [`Slot::stack_only`], [`Scratch::boxed`] | lend the space: fall back to `Box`, never allocate, or lend nothing (for futures that escape the frame) |
+//! | [`Scratch::emplace`], [`Scratch::try_emplace`] | the callee's side: place a future or fall back; `*_local` twins for `!Send` futures |
+//! | [`SlotFuture`], [`LocalSlotFuture`] | the type-erased future the caller awaits; [`SlotFuture::is_inline`] tells a hit from a fallback |
+//! | [`Slot::stats`] | hits, fallbacks by reason, and future sizes, per slot |
+//! | [`Slot::place`] | static placement that fails the build when the future cannot fit |
+//!
+//! # Escaping futures
+//!
+//! The borrow checker is the escape analysis: a future placed in a slot
+//! borrows the slot and cannot outlive it. A caller that must return or
+//! spawn the future passes [`Scratch::boxed`], whose futures borrow only
+//! what the callee's future borrows.
+//!
+//! # Soundness
+//!
+//! - **Pin's drop guarantee.** A placed future is pinned in the slot and is
+//!   dropped before the slot's memory is reused or freed. A handle can still
+//!   be leaked (`mem::forget`); then its future stays in the slot. Reusing or
+//!   dropping a slot that a leaked future with drop glue still occupies
+//!   **aborts the process** with a message naming the future's type, because
+//!   neither dropping the future late (what it borrows may be gone) nor
+//!   overwriting it (an intrusive waiter list may still point into it) is
+//!   sound. A leaked future without drop glue is simply forgotten.
+//! - **Layout** is decided by `size_of` and `align_of` alone: a future of
+//!   exactly `N` bytes fits, `N + 1` does not; zero-sized and over-aligned
+//!   futures work (over-aligned ones need an aligned slot, e.g.
+//!   `Slot<256, Align64>`, or fall back).
+//! - **Aliasing.** No reference to a slot's bytes is made while a future
+//!   lives there; every access goes through a pointer derived from a pointer
+//!   to the whole slot. The test suite runs under Miri with Stacked and Tree
+//!   Borrows, strict provenance and symbolic alignment checks.
+//! - **Threads.** [`SlotFuture`] is `Send` because it only ever holds `Send`
+//!   futures; [`LocalSlotFuture`] is neither `Send` nor `Sync`.
+//! - **Panics** in `poll`, in a destructor, or in the callee after placing a
+//!   future never cause a double drop, and leave the slot usable.
+//! - **Completion.** A future is dropped, and its space freed, as soon as it
+//!   returns `Ready`; polling the handle again panics without touching the
+//!   space.
+//!
+//! # Features
+//!
+//! | feature | default | enables |
+//! | --- | --- | --- |
+//! | `alloc` | yes (via `std`) | the heap fallback: [`Slot::or_box`], [`Scratch::boxed`] |
+//! | `std` | yes | implies `alloc`; a leaked, occupied slot aborts with `std::process::abort` after printing why (without `std` the abort is a double panic) |
+//!
+//! Without default features the crate needs no allocator: `stack_only`,
+//! `try_emplace` and `place` still work. [`Overflow`] implements
+//! [`core::error::Error`] (which is `std::error::Error`) in every
+//! configuration.
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub,
+    rust_2018_idioms,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc,
+    clippy::missing_panics_doc
+)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod align;
+mod header;
+mod leak;
+mod overflow;
+mod raw;
+mod scratch;
+mod slot;
+mod slot_future;
+mod space;
+mod stats;
+mod vtable;
+
+pub use align::{
+    Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
+    Alignment,
+};
+pub use overflow::{FallbackReason, Overflow};
+pub use scratch::Scratch;
+pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
+pub use slot_future::{LocalSlotFuture, SlotFuture};
+pub use stats::{SIZE_CLASSES, Stats};
+
+// Two words each: they travel in registers (see DESIGN's notes on the ABI).
+const _: () = {
+    use core::mem::size_of;
+    assert!(size_of::<Scratch<'static>>() == 2 * size_of::<usize>());
+    assert!(size_of::<SlotFuture<'static, ()>>() == 2 * size_of::<usize>());
+    assert!(size_of::<LocalSlotFuture<'static, ()>>() == 2 * size_of::<usize>());
+    assert!(size_of::<Option<SlotFuture<'static, ()>>>() == 2 * size_of::<usize>());
+};

@@ -1,0 +1,382 @@
+//! [`Scratch`]: the caller's space, type-erased, as a dyn method receives it.
+
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use crate::header::Header;
+use crate::overflow::{Overflow, stack_only_overflow};
+use crate::raw::RawFuture;
+use crate::slot_future::{LocalSlotFuture, SlotFuture};
+use crate::space::{Fallback, SpaceInfo};
+#[cfg(feature = "alloc")]
+use crate::vtable::Boxed;
+use crate::vtable::InSpace;
+
+/// Space the caller lends to a callee for the future it returns, and what the
+/// callee may do when the future does not fit.
+///
+/// This is the argument of the *scratch-space ABI*: a dyn-compatible async
+/// method takes a `Scratch<'s>` and returns a [`SlotFuture<'s, T>`]. The
+/// scratch does not mention the slot's size, so the trait stays
+/// dyn-compatible and each caller picks its own. It is two words (a pointer to
+/// the space's header and one word of capacity, alignment and fallback), is
+/// passed by value, and is consumed by the one emplacement it allows.
+///
+/// Made by [`Slot::or_box`](crate::Slot::or_box) (fall back to `Box`),
+/// [`Slot::stack_only`](crate::Slot::stack_only) (never allocate), or
+/// [`Scratch::boxed`] (no space: for futures that escape the caller's frame).
+///
+/// A scratch is neither `Send` nor `Sync`: it is used by the callee, on the
+/// caller's thread, before the call returns.
+///
+/// # Example
+///
+/// ```
+/// use core::pin::pin;
+/// use stackslot::{Scratch, Slot, SlotFuture};
+///
+/// trait DynGreeter {
+///     fn greet<'s>(&'s self, scratch: Scratch<'s>) -> SlotFuture<'s, String>;
+/// }
+///
+/// struct English;
+/// impl DynGreeter for English {
+///     fn greet<'s>(&'s self, scratch: Scratch<'s>) -> SlotFuture<'s, String> {
+///         scratch.emplace(async { "hello".to_string() })
+///     }
+/// }
+///
+/// let greeter: &dyn DynGreeter = &English;
+/// let mut slot = pin!(Slot::<128>::new());
+/// let fut = greeter.greet(slot.as_mut().or_box());
+/// assert!(fut.is_inline());
+/// # drop(fut);
+/// ```
+pub struct Scratch<'s> {
+    /// The space's header; dangling when `info` describes no space
+    /// ([`Scratch::boxed`]), in which case nothing fits and it is never used.
+    space: NonNull<Header>,
+    info: SpaceInfo,
+    /// Borrows the space exclusively for `'s`.
+    _space: PhantomData<&'s mut Header>,
+}
+
+impl<'s> Scratch<'s> {
+    /// A scratch over the space headed by `space`.
+    ///
+    /// # Safety
+    ///
+    /// - `space` points to a vacant, live [`Header`] followed by bytes such
+    ///   that any `F` with `info.fits::<F>()` fits at
+    ///   [`future_offset::<F>`](crate::header::future_offset) (see
+    ///   [`InSpace::place`]), and the pointer may write the whole space.
+    /// - The space is borrowed exclusively for `'s` and, when `'s` ends, is
+    ///   not reused or freed before [`Header::assert_vacant`] is checked.
+    #[inline(always)]
+    pub(crate) unsafe fn from_space(space: NonNull<Header>, info: SpaceInfo) -> Self {
+        Scratch {
+            space,
+            info,
+            _space: PhantomData,
+        }
+    }
+
+    /// No space: every future is boxed. For futures that escape the caller's
+    /// frame, or callers that have no slot to lend.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use stackslot::Scratch;
+    ///
+    /// let fut = Scratch::boxed().emplace(async { 7 });
+    /// assert!(!fut.is_inline());
+    /// # drop(fut);
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub const fn boxed() -> Scratch<'static> {
+        Scratch {
+            space: NonNull::dangling(),
+            info: SpaceInfo::none(Fallback::Box),
+            _space: PhantomData,
+        }
+    }
+
+    /// The capacity of the lent space in bytes (0 for [`Scratch::boxed`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<256>::new());
+    /// assert_eq!(slot.as_mut().or_box().capacity(), 256);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.info.capacity()
+    }
+
+    /// The alignment of the lent space in bytes (0 for [`Scratch::boxed`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::{Align64, Slot};
+    ///
+    /// let mut slot = pin!(Slot::<256, Align64>::new());
+    /// assert_eq!(slot.as_mut().or_box().alignment(), 64);
+    /// ```
+    pub fn alignment(&self) -> usize {
+        self.info.align()
+    }
+
+    /// Whether a future that does not fit may be moved to the heap.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<256>::new());
+    /// assert!(slot.as_mut().or_box().may_allocate());
+    /// assert!(!slot.as_mut().stack_only().may_allocate());
+    /// ```
+    pub fn may_allocate(&self) -> bool {
+        match self.info.fallback() {
+            #[cfg(feature = "alloc")]
+            Fallback::Box => true,
+            Fallback::Refuse => false,
+        }
+    }
+
+    /// Whether a future of type `F` would be placed in the lent space.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<8>::new());
+    /// let scratch = slot.as_mut().or_box();
+    /// assert!(scratch.fits::<[u8; 8]>());
+    /// assert!(!scratch.fits::<[u8; 9]>());
+    /// ```
+    pub fn fits<F>(&self) -> bool {
+        self.info.fits::<F>()
+    }
+
+    /// Places `f` in the lent space when it fits, otherwise falls back as the
+    /// scratch allows: to the heap (`or_box`, [`Scratch::boxed`]) or to a
+    /// panic (`stack_only`).
+    ///
+    /// A future fits when `size_of::<F>()` is at most the capacity and
+    /// `align_of::<F>()` at most the space's alignment. The slot's
+    /// [`Stats`](crate::Stats) count the outcome.
+    ///
+    /// # Panics
+    ///
+    /// When `f` does not fit a `stack_only` space. The message names the
+    /// future's size and alignment and the space's. Use
+    /// [`try_emplace`](Scratch::try_emplace) to get the future back instead.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let fut = slot.as_mut().or_box().emplace(async { 1 + 1 });
+    /// assert!(fut.is_inline());
+    /// # drop(fut);
+    /// ```
+    ///
+    /// The future must be `Send`; use [`emplace_local`](Scratch::emplace_local)
+    /// for one that is not:
+    ///
+    /// ```compile_fail,E0277
+    /// use core::pin::pin;
+    /// use std::rc::Rc;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let rc = Rc::new(1);
+    /// let fut = slot.as_mut().or_box().emplace(async move { *rc });
+    /// ```
+    ///
+    /// One slot lends its space to one future at a time:
+    ///
+    /// ```compile_fail,E0499
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let first = slot.as_mut().or_box().emplace(async { 1 });
+    /// let second = slot.as_mut().or_box().emplace(async { 2 });
+    /// drop(first);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn emplace<F>(self, f: F) -> SlotFuture<'s, F::Output>
+    where
+        F: Future + Send + 's,
+    {
+        SlotFuture::from_raw(self.place(f))
+    }
+
+    /// [`emplace`](Scratch::emplace) for a future that need not be `Send`.
+    ///
+    /// # Panics
+    ///
+    /// When `f` does not fit a `stack_only` space, like
+    /// [`emplace`](Scratch::emplace).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use std::rc::Rc;
+    /// use stackslot::Slot;
+    ///
+    /// let rc = Rc::new(1);
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let fut = slot.as_mut().or_box().emplace_local(async move { *rc });
+    /// assert!(fut.is_inline());
+    /// # drop(fut);
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn emplace_local<F>(self, f: F) -> LocalSlotFuture<'s, F::Output>
+    where
+        F: Future + 's,
+    {
+        LocalSlotFuture::from_raw(self.place(f))
+    }
+
+    /// Places `f` in the lent space when it fits; never allocates. Otherwise
+    /// gives `f` back inside an [`Overflow`] that says why.
+    ///
+    /// # Errors
+    ///
+    /// [`Overflow`] when `f` is larger or more aligned than the space, or the
+    /// scratch has no space.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let bytes = [0u8; 64];
+    /// let err = slot.as_mut().or_box().try_emplace(async move { bytes.len() }).unwrap_err();
+    /// assert_eq!(err.to_string(), "a future of 65 bytes (align 1) does not fit a space of 64 bytes (align 16)");
+    /// ```
+    #[inline]
+    pub fn try_emplace<F>(self, f: F) -> Result<SlotFuture<'s, F::Output>, Overflow<F>>
+    where
+        F: Future + Send + 's,
+    {
+        self.try_place(f).map(SlotFuture::from_raw)
+    }
+
+    /// [`try_emplace`](Scratch::try_emplace) for a future that need not be
+    /// `Send`.
+    ///
+    /// # Errors
+    ///
+    /// [`Overflow`] when `f` does not fit, like
+    /// [`try_emplace`](Scratch::try_emplace).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use std::rc::Rc;
+    /// use stackslot::Slot;
+    ///
+    /// let rc = Rc::new(1);
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let fut = slot.as_mut().stack_only().try_emplace_local(async move { *rc }).unwrap();
+    /// assert!(fut.is_inline());
+    /// # drop(fut);
+    /// ```
+    #[inline]
+    pub fn try_emplace_local<F>(self, f: F) -> Result<LocalSlotFuture<'s, F::Output>, Overflow<F>>
+    where
+        F: Future + 's,
+    {
+        self.try_place(f).map(LocalSlotFuture::from_raw)
+    }
+
+    /// The space when a `F` fits it.
+    #[inline(always)]
+    fn space_for<F>(&self) -> Option<NonNull<Header>> {
+        if self.info.fits::<F>() {
+            Some(self.space)
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    #[track_caller]
+    fn place<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
+        match self.space_for::<F>() {
+            // SAFETY: `from_space`'s contract gives a vacant, exclusively
+            // borrowed space for `'s` in which every fitting `F` fits at its
+            // offset, and `F` fits.
+            Some(space) => unsafe { InSpace::<F>::place(space, f) },
+            None => self.fall_back(f),
+        }
+    }
+
+    #[cold]
+    #[track_caller]
+    fn fall_back<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
+        self.record_misfit::<F>();
+        match self.info.fallback() {
+            #[cfg(feature = "alloc")]
+            Fallback::Box => Boxed::place(f),
+            Fallback::Refuse => stack_only_overflow(f, self.info),
+        }
+    }
+
+    #[inline(always)]
+    fn try_place<F: Future + 's>(self, f: F) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+        match self.space_for::<F>() {
+            // SAFETY: as in `place`.
+            Some(space) => Ok(unsafe { InSpace::<F>::place(space, f) }),
+            None => {
+                self.record_misfit::<F>();
+                Err(Overflow::new(f, self.info))
+            }
+        }
+    }
+
+    /// Counts a `F` that did not fit in the space's statistics.
+    fn record_misfit<F>(&self) {
+        if self.info.has_space() {
+            // SAFETY: the scratch has a space, so `space` points to its live
+            // header, exclusively borrowed for `'s` (`from_space`), and
+            // nothing else borrows it during this call.
+            unsafe { Header::record::<F>(self.space, self.info.misfit::<F>()) }
+        }
+    }
+}
+
+impl fmt::Debug for Scratch<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scratch")
+            .field("capacity", &self.capacity())
+            .field("alignment", &self.alignment())
+            .field("may_allocate", &self.may_allocate())
+            .finish()
+    }
+}

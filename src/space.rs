@@ -1,0 +1,167 @@
+//! The second word of a [`Scratch`](crate::Scratch): the capacity and alignment
+//! of the caller's space and what the callee may do when a future does not
+//! fit, packed into one `usize` so that the scratch stays two words.
+//!
+//! Layout of the word, from the least significant bit:
+//!
+//! | bits | content |
+//! | --- | --- |
+//! | 0..3 | [`Fallback`] |
+//! | 3..8 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
+//! | 8.. | capacity in bytes |
+
+use core::mem::{align_of, size_of};
+
+use crate::overflow::FallbackReason;
+
+/// What the callee may do with a future that does not fit the space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fallback {
+    /// Move the future to the global heap.
+    #[cfg(feature = "alloc")]
+    Box = 0,
+    /// Never allocate: `emplace` panics, `try_emplace` gives the future back.
+    Refuse = 1,
+}
+
+const FALLBACK_BITS: u32 = 3;
+const ALIGN_SHIFT: u32 = FALLBACK_BITS;
+const ALIGN_BITS: u32 = 5;
+const CAPACITY_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
+
+/// The largest capacity a space can describe: `usize::MAX >> 8`.
+pub(crate) const MAX_CAPACITY: usize = usize::MAX >> CAPACITY_SHIFT;
+
+/// Capacity, alignment and fallback of a caller's space, in one word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpaceInfo(usize);
+
+impl SpaceInfo {
+    /// A space of `capacity` bytes aligned to `align` (a power of two).
+    pub(crate) const fn new(capacity: usize, align: usize, fallback: Fallback) -> Self {
+        assert!(
+            capacity <= MAX_CAPACITY,
+            "stackslot: slot capacity too large"
+        );
+        assert!(
+            align.is_power_of_two(),
+            "stackslot: alignment must be a power of two"
+        );
+        let align_code = align.trailing_zeros() as usize + 1;
+        SpaceInfo(capacity << CAPACITY_SHIFT | align_code << ALIGN_SHIFT | fallback as usize)
+    }
+
+    /// No space at all: nothing fits, not even a zero-sized future.
+    #[cfg(feature = "alloc")]
+    pub(crate) const fn none(fallback: Fallback) -> Self {
+        SpaceInfo(fallback as usize)
+    }
+
+    /// The capacity in bytes.
+    #[inline(always)]
+    pub(crate) const fn capacity(self) -> usize {
+        self.0 >> CAPACITY_SHIFT
+    }
+
+    /// The alignment of the space in bytes, 0 when there is no space.
+    #[inline(always)]
+    pub(crate) const fn align(self) -> usize {
+        let code = (self.0 >> ALIGN_SHIFT) & ((1 << ALIGN_BITS) - 1);
+        (1 << code) >> 1
+    }
+
+    /// Whether there is a space at all (false for [`SpaceInfo::none`]).
+    #[inline(always)]
+    pub(crate) const fn has_space(self) -> bool {
+        self.align() != 0
+    }
+
+    /// What happens to a future that does not fit.
+    #[inline(always)]
+    pub(crate) fn fallback(self) -> Fallback {
+        match self.0 & ((1 << FALLBACK_BITS) - 1) {
+            #[cfg(feature = "alloc")]
+            0 => Fallback::Box,
+            _ => Fallback::Refuse,
+        }
+    }
+
+    /// Whether a `F` fits: its size is at most the capacity and its
+    /// alignment at most the space's.
+    #[inline(always)]
+    pub(crate) fn fits<F>(self) -> bool {
+        size_of::<F>() <= self.capacity() && align_of::<F>() <= self.align()
+    }
+
+    /// Why a `F` does not fit (`None` when it fits).
+    pub(crate) fn misfit<F>(self) -> Option<FallbackReason> {
+        if !self.has_space() {
+            Some(FallbackReason::NoSpace)
+        } else if size_of::<F>() > self.capacity() {
+            Some(FallbackReason::Size)
+        } else if align_of::<F>() > self.align() {
+            Some(FallbackReason::Alignment)
+        } else {
+            None
+        }
+    }
+}
+
+impl core::fmt::Debug for SpaceInfo {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SpaceInfo")
+            .field("capacity", &self.capacity())
+            .field("align", &self.align())
+            .field("fallback", &self.fallback())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_round_trip() {
+        for &(capacity, align) in &[(0, 1), (1, 1), (64, 16), (4096, 4096), (MAX_CAPACITY, 8)] {
+            let info = SpaceInfo::new(capacity, align, Fallback::Refuse);
+            assert_eq!(info.capacity(), capacity);
+            assert_eq!(info.align(), align);
+            assert_eq!(info.fallback(), Fallback::Refuse);
+        }
+        #[cfg(feature = "alloc")]
+        assert_eq!(
+            SpaceInfo::new(64, 16, Fallback::Box).fallback(),
+            Fallback::Box
+        );
+    }
+
+    #[test]
+    fn fit_is_exact() {
+        let info = SpaceInfo::new(16, 16, Fallback::Refuse);
+        assert!(info.fits::<[u8; 16]>());
+        assert!(!info.fits::<[u8; 17]>());
+        assert!(info.fits::<u128>());
+        assert_eq!(info.misfit::<[u8; 16]>(), None);
+        assert_eq!(info.misfit::<[u8; 17]>(), Some(FallbackReason::Size));
+        assert_eq!(
+            SpaceInfo::new(16, 4, Fallback::Refuse).misfit::<u64>(),
+            Some(FallbackReason::Alignment)
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "alloc")]
+    fn no_space_fits_nothing() {
+        let info = SpaceInfo::none(Fallback::Box);
+        assert_eq!((info.capacity(), info.align()), (0, 0));
+        assert!(!info.fits::<()>());
+        assert_eq!(info.misfit::<()>(), Some(FallbackReason::NoSpace));
+    }
+
+    #[test]
+    #[should_panic(expected = "capacity too large")]
+    fn capacity_is_bounded() {
+        let _ = SpaceInfo::new(MAX_CAPACITY + 1, 16, Fallback::Refuse);
+    }
+}
