@@ -148,3 +148,8 @@ const _: () = {
     assert!(size_of::<LocalSlotFuture<'static, ()>>() == 2 * size_of::<usize>());
     assert!(size_of::<Option<SlotFuture<'static, ()>>>() == 2 * size_of::<usize>());
 };
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -10,6 +10,8 @@ use crate::vtable::VTable;
 /// An erased future borrowed for `'s`: a data pointer and a vtable, like
 /// `dyn* Future`. Neither `Send` nor `Sync`: the public handles decide.
 pub(crate) struct RawFuture<'s, T> {
+    /// The space's header for an inline future, the allocation for a boxed
+    /// one; unused once the vtable is a `Done` one.
     data: NonNull<u8>,
     vtable: &'s VTable<T>,
 }
@@ -21,26 +23,13 @@ impl<'s, T> RawFuture<'s, T> {
         RawFuture { data, vtable }
     }
 
-    /// The data pointer: the space's header for an inline future, the
-    /// allocation for a boxed one.
-    #[inline(always)]
-    pub(crate) fn data(&self) -> NonNull<u8> {
-        self.data
-    }
-
-    /// Switches to another vtable; used by `poll` on completion.
-    #[inline(always)]
-    pub(crate) fn set_vtable(&mut self, vtable: &'s VTable<T>) {
-        self.vtable = vtable;
-    }
-
     #[inline(always)]
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<T> {
         // SAFETY: `data` and `vtable` were paired by the vtable's own `place`
         // (or by `poll`, which switches to a `Done` vtable that ignores the
         // data); until this handle completes or is dropped, the future behind
         // `data` is live and reached only through this handle.
-        unsafe { (self.vtable.poll)(self, cx) }
+        unsafe { (self.vtable.poll)(self.data, cx, &mut self.vtable) }
     }
 
     #[inline(always)]

@@ -200,7 +200,7 @@ impl<'s> Scratch<'s> {
     /// The future must be `Send`; use [`emplace_local`](Scratch::emplace_local)
     /// for one that is not:
     ///
-    /// ```compile_fail,E0277
+    /// ```compile_fail
     /// use core::pin::pin;
     /// use std::rc::Rc;
     /// use stackslot::Slot;
@@ -212,7 +212,7 @@ impl<'s> Scratch<'s> {
     ///
     /// One slot lends its space to one future at a time:
     ///
-    /// ```compile_fail,E0499
+    /// ```compile_fail
     /// use core::pin::pin;
     /// use stackslot::Slot;
     ///

@@ -265,7 +265,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// Places `f` in this slot, where both types are known: never allocates,
     /// and fails the build when `F` can never fit.
     ///
-    /// ```compile_fail,E0080
+    /// ```compile_fail
     /// use core::pin::pin;
     /// use stackslot::Slot;
     ///

@@ -20,7 +20,7 @@ use crate::raw::RawFuture;
 /// A handle borrows the space it was placed in for `'s`, so it cannot
 /// outlive its [`Slot`](crate::Slot):
 ///
-/// ```compile_fail,E0597
+/// ```compile_fail
 /// use core::pin::pin;
 /// use stackslot::{Slot, SlotFuture};
 ///

@@ -8,7 +8,11 @@
 //! | --- | --- |
 //! | 0..3 | [`Fallback`] |
 //! | 3..8 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
-//! | 8.. | capacity in bytes |
+//! | 8.. | room: capacity + 1, 0 when there is no space |
+//!
+//! Every space is aligned to at least [`MIN_SPACE_ALIGN`], so for the usual
+//! future (aligned to 16 or less) the whole fit check is one comparison of
+//! the word with a constant: `size < room`.
 
 use core::mem::{align_of, size_of};
 
@@ -27,28 +31,32 @@ pub(crate) enum Fallback {
 const FALLBACK_BITS: u32 = 3;
 const ALIGN_SHIFT: u32 = FALLBACK_BITS;
 const ALIGN_BITS: u32 = 5;
-const CAPACITY_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
+const ROOM_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
 
-/// The largest capacity a space can describe: `usize::MAX >> 8`.
-pub(crate) const MAX_CAPACITY: usize = usize::MAX >> CAPACITY_SHIFT;
+/// The largest capacity a space can describe: `(usize::MAX >> 8) - 1`.
+pub(crate) const MAX_CAPACITY: usize = (usize::MAX >> ROOM_SHIFT) - 1;
+
+/// Every space is aligned to at least this many bytes.
+pub(crate) const MIN_SPACE_ALIGN: usize = 16;
 
 /// Capacity, alignment and fallback of a caller's space, in one word.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SpaceInfo(usize);
 
 impl SpaceInfo {
-    /// A space of `capacity` bytes aligned to `align` (a power of two).
+    /// A space of `capacity` bytes aligned to `align` (a power of two, at
+    /// least [`MIN_SPACE_ALIGN`]).
     pub(crate) const fn new(capacity: usize, align: usize, fallback: Fallback) -> Self {
         assert!(
             capacity <= MAX_CAPACITY,
             "stackslot: slot capacity too large"
         );
         assert!(
-            align.is_power_of_two(),
-            "stackslot: alignment must be a power of two"
+            align.is_power_of_two() && align >= MIN_SPACE_ALIGN,
+            "stackslot: a space is aligned to a power of two of at least 16"
         );
         let align_code = align.trailing_zeros() as usize + 1;
-        SpaceInfo(capacity << CAPACITY_SHIFT | align_code << ALIGN_SHIFT | fallback as usize)
+        SpaceInfo((capacity + 1) << ROOM_SHIFT | align_code << ALIGN_SHIFT | fallback as usize)
     }
 
     /// No space at all: nothing fits, not even a zero-sized future.
@@ -57,10 +65,16 @@ impl SpaceInfo {
         SpaceInfo(fallback as usize)
     }
 
-    /// The capacity in bytes.
+    /// Capacity + 1, or 0 when there is no space.
+    #[inline(always)]
+    const fn room(self) -> usize {
+        self.0 >> ROOM_SHIFT
+    }
+
+    /// The capacity in bytes (0 when there is no space).
     #[inline(always)]
     pub(crate) const fn capacity(self) -> usize {
-        self.0 >> CAPACITY_SHIFT
+        self.room().saturating_sub(1)
     }
 
     /// The alignment of the space in bytes, 0 when there is no space.
@@ -90,7 +104,8 @@ impl SpaceInfo {
     /// alignment at most the space's.
     #[inline(always)]
     pub(crate) fn fits<F>(self) -> bool {
-        size_of::<F>() <= self.capacity() && align_of::<F>() <= self.align()
+        size_of::<F>() < self.room()
+            && (align_of::<F>() <= MIN_SPACE_ALIGN || align_of::<F>() <= self.align())
     }
 
     /// Why a `F` does not fit (`None` when it fits).
@@ -123,7 +138,7 @@ mod tests {
 
     #[test]
     fn fields_round_trip() {
-        for &(capacity, align) in &[(0, 1), (1, 1), (64, 16), (4096, 4096), (MAX_CAPACITY, 8)] {
+        for &(capacity, align) in &[(0, 16), (1, 16), (64, 32), (4096, 4096), (MAX_CAPACITY, 16)] {
             let info = SpaceInfo::new(capacity, align, Fallback::Refuse);
             assert_eq!(info.capacity(), capacity);
             assert_eq!(info.align(), align);
@@ -144,10 +159,11 @@ mod tests {
         assert!(info.fits::<u128>());
         assert_eq!(info.misfit::<[u8; 16]>(), None);
         assert_eq!(info.misfit::<[u8; 17]>(), Some(FallbackReason::Size));
-        assert_eq!(
-            SpaceInfo::new(16, 4, Fallback::Refuse).misfit::<u64>(),
-            Some(FallbackReason::Alignment)
-        );
+        #[repr(align(32))]
+        struct Align32;
+        assert!(!info.fits::<Align32>());
+        assert_eq!(info.misfit::<Align32>(), Some(FallbackReason::Alignment));
+        assert!(SpaceInfo::new(32, 32, Fallback::Refuse).fits::<Align32>());
     }
 
     #[test]
@@ -163,5 +179,11 @@ mod tests {
     #[should_panic(expected = "capacity too large")]
     fn capacity_is_bounded() {
         let _ = SpaceInfo::new(MAX_CAPACITY + 1, 16, Fallback::Refuse);
+    }
+
+    #[test]
+    #[should_panic(expected = "at least 16")]
+    fn alignment_is_at_least_16() {
+        let _ = SpaceInfo::new(64, 8, Fallback::Refuse);
     }
 }

@@ -21,10 +21,12 @@ use crate::raw::RawFuture;
 
 /// How to poll and drop one erased future.
 pub(crate) struct VTable<T> {
-    /// Polls the future behind `raw.data`. On `Ready`, drops the future,
-    /// frees its storage and points `raw.vtable` at a [`Done`] vtable first,
-    /// so that a panicking destructor cannot cause a second drop.
-    pub(crate) poll: for<'h> unsafe fn(&mut RawFuture<'h, T>, &mut Context<'_>) -> Poll<T>,
+    /// Polls the future behind the data pointer. On `Ready`, points the
+    /// handle's vtable (the third argument) at a [`Done`] vtable, then drops
+    /// the future and frees its storage, so that a panicking destructor
+    /// cannot cause a second drop. The data pointer travels in a register.
+    pub(crate) poll:
+        for<'h> unsafe fn(NonNull<u8>, &mut Context<'_>, &mut &'h VTable<T>) -> Poll<T>,
     /// Drops the future behind the data pointer and frees its storage;
     /// `None` when there is nothing to do.
     pub(crate) drop: Option<unsafe fn(NonNull<u8>)>,
@@ -82,20 +84,21 @@ impl<F: Future> InSpace<F> {
 
     /// # Safety
     ///
-    /// `raw` was returned by [`InSpace::place`] for this `F` and has not
-    /// completed; the space is still valid.
-    unsafe fn poll<'h>(
-        raw: &mut RawFuture<'h, F::Output>,
+    /// `space` and `vtable` belong to a handle returned by
+    /// [`InSpace::place`] for this `F` that has not completed; the space is
+    /// still valid.
+    unsafe fn poll(
+        space: NonNull<u8>,
         cx: &mut Context<'_>,
+        vtable: &mut &VTable<F::Output>,
     ) -> Poll<F::Output> {
-        let space = raw.data();
         // SAFETY: the future lives at `OFFSET` and stays there until it is
         // dropped (it is pinned in the space); no other reference to it exists.
         let future =
             unsafe { Pin::new_unchecked(&mut *space.add(Self::OFFSET).cast::<F>().as_ptr()) };
         let output = future.poll(cx);
         if output.is_ready() {
-            raw.set_vtable(&Done::<F::Output>::INLINE);
+            *vtable = &Done::<F::Output>::INLINE;
             // SAFETY: the future is live and, with the vtable switched to
             // `Done`, nothing will touch it again.
             unsafe { Self::drop(space) };
@@ -145,19 +148,19 @@ impl<F: Future> Boxed<F> {
 
     /// # Safety
     ///
-    /// `raw` was returned by [`Boxed::place`] for this `F` and has not
-    /// completed.
-    unsafe fn poll<'h>(
-        raw: &mut RawFuture<'h, F::Output>,
+    /// `data` and `vtable` belong to a handle returned by [`Boxed::place`]
+    /// for this `F` that has not completed.
+    unsafe fn poll(
+        data: NonNull<u8>,
         cx: &mut Context<'_>,
+        vtable: &mut &VTable<F::Output>,
     ) -> Poll<F::Output> {
-        let data = raw.data();
         // SAFETY: the allocation holds a live `F` that never moves; no other
         // reference to it exists.
         let future = unsafe { Pin::new_unchecked(&mut *data.cast::<F>().as_ptr()) };
         let output = future.poll(cx);
         if output.is_ready() {
-            raw.set_vtable(&Done::<F::Output>::BOXED);
+            *vtable = &Done::<F::Output>::BOXED;
             // SAFETY: the future is live and, with the vtable switched to
             // `Done`, nothing will touch it again.
             unsafe { Self::drop(data) };
@@ -198,6 +201,6 @@ impl<T> Done<T> {
 }
 
 #[track_caller]
-fn poll_after_completion<T>(_: &mut RawFuture<'_, T>, _: &mut Context<'_>) -> Poll<T> {
+fn poll_after_completion<T>(_: NonNull<u8>, _: &mut Context<'_>, _: &mut &VTable<T>) -> Poll<T> {
     panic!("stackslot: slot future polled after it completed")
 }

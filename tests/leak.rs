@@ -1,0 +1,175 @@
+//! Rule 1, Pin's drop guarantee under `mem::forget`: a slot still occupied
+//! by a leaked future with drop glue aborts the process when it is reused or
+//! dropped; a leaked future without drop glue is simply forgotten.
+//!
+//! An abort can only be observed from outside, so those tests run their case
+//! in a child process (this test binary, started again on one test).
+
+mod common;
+
+use core::mem::forget;
+use core::pin::pin;
+use core::task::Poll;
+
+use common::futures::{Exact, Probe, Tracked};
+use common::{poll_once, run};
+use stackslot::Slot;
+
+#[test]
+fn leaked_future_without_drop_glue_is_forgotten() {
+    assert!(!core::mem::needs_drop::<Exact<32>>());
+    let mut slot = pin!(Slot::<64>::new());
+    forget(slot.as_mut().stack_only().emplace(Exact::<32>::new()));
+    assert!(!slot.is_occupied());
+    assert_eq!(
+        run(
+            &mut slot.as_mut().stack_only().emplace(Exact::<64>::new()),
+            1
+        ),
+        64
+    );
+    assert_eq!(slot.stats().hits(), 2);
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn leaked_boxed_future_does_not_occupy_the_slot() {
+    let probe = Probe::new();
+    let mut slot = pin!(Slot::<64>::new());
+    let fut = slot
+        .as_mut()
+        .or_box()
+        .emplace(Tracked::<100>::new(&probe, 1));
+    assert!(!fut.is_inline());
+    forget(fut);
+    assert!(!slot.is_occupied());
+    assert_eq!(
+        run(&mut slot.as_mut().or_box().emplace(Exact::<8>::new()), 1),
+        8
+    );
+    assert_eq!(
+        probe.drops(),
+        0,
+        "a leaked box is a memory leak, nothing worse"
+    );
+}
+
+#[test]
+fn leaked_inline_future_marks_the_slot_occupied() {
+    let probe = Probe::new();
+    // The slot is leaked as well, so the test itself does not abort.
+    let slot = Box::leak(Box::new(Slot::<64>::new()));
+    // SAFETY: the slot is leaked, so it is never moved or freed.
+    let mut slot = unsafe { core::pin::Pin::new_unchecked(slot) };
+    forget(
+        slot.as_mut()
+            .stack_only()
+            .emplace(Tracked::<8>::new(&probe, 1)),
+    );
+    assert!(slot.is_occupied());
+    assert!(format!("{:?}", slot.as_ref().get_ref()).contains("occupied: true"));
+    assert_eq!(slot.stats().hits(), 1, "stats stay readable");
+    assert_eq!(probe.drops(), 0);
+}
+
+/// Runs `case` in a child process (this binary, on test `test_name` only) and
+/// returns its stderr after checking that it was killed by `SIGABRT`.
+#[cfg(unix)]
+fn run_aborting_child(test_name: &str, case: impl FnOnce()) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    const CHILD: &str = "STACKSLOT_LEAK_TEST_CHILD";
+    if std::env::var(CHILD).as_deref() == Ok(test_name) {
+        case();
+        eprintln!("the child survived");
+        std::process::exit(0);
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        .env(CHILD, test_name)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(
+        output.status.signal(),
+        Some(6),
+        "expected SIGABRT; stderr:\n{stderr}"
+    );
+    assert!(!stderr.contains("the child survived"));
+    stderr
+}
+
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn reusing_a_slot_occupied_by_a_leaked_future_aborts() {
+    let stderr = run_aborting_child("reusing_a_slot_occupied_by_a_leaked_future_aborts", || {
+        let probe = Probe::new();
+        let mut slot = pin!(Slot::<64>::new());
+        let mut fut = slot
+            .as_mut()
+            .stack_only()
+            .emplace(Tracked::<8>::new(&probe, 1).pending(1));
+        assert_eq!(poll_once(&mut fut), Poll::Pending);
+        forget(fut);
+        let _reuse = slot.as_mut().stack_only();
+    });
+    assert!(
+        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Pin's drop guarantee"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn dropping_a_slot_occupied_by_a_leaked_future_aborts() {
+    let stderr = run_aborting_child("dropping_a_slot_occupied_by_a_leaked_future_aborts", || {
+        let probe = Probe::new();
+        let mut slot = pin!(Slot::<64>::new());
+        forget(
+            slot.as_mut()
+                .stack_only()
+                .emplace(Tracked::<8>::new(&probe, 1)),
+        );
+    });
+    assert!(
+        stderr.contains("stackslot: a slot was dropped while a leaked future still occupied it"),
+        "{stderr}"
+    );
+}
+
+/// The scenario that corrupts tokio's waiter list when a buffer is reused
+/// under a leaked `Notified`: here it aborts before anything is overwritten.
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn leaked_tokio_notified_aborts_instead_of_corrupting_the_waiter_list() {
+    let stderr = run_aborting_child(
+        "leaked_tokio_notified_aborts_instead_of_corrupting_the_waiter_list",
+        || {
+            let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+            let mut slot = pin!(Slot::<256>::new());
+            let mut fut = slot.as_mut().stack_only().emplace({
+                let notify = notify.clone();
+                async move { notify.notified().await }
+            });
+            assert_eq!(poll_once(&mut fut), Poll::Pending); // linked into `notify`
+            forget(fut);
+            let _overwrite = slot
+                .as_mut()
+                .stack_only()
+                .emplace(async { [0u8; 200].len() });
+            notify.notify_waiters(); // would walk into the overwritten waiter
+        },
+    );
+    assert!(
+        stderr.contains("a slot was reused while a leaked future still occupied it"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("::{{closure}}`, "),
+        "names the future's type: {stderr}"
+    );
+}
