@@ -118,6 +118,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod adapter;
 mod align;
 mod header;
 mod leak;
@@ -128,8 +129,10 @@ mod slot;
 mod slot_future;
 mod space;
 mod stats;
+pub mod strategy;
 mod vtable;
 
+pub use adapter::{Adapter, Strategy};
 pub use align::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
     Alignment,
@@ -139,6 +142,18 @@ pub use scratch::Scratch;
 pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
 pub use slot_future::{LocalSlotFuture, SlotFuture};
 pub use stats::{SIZE_CLASSES, Stats};
+
+/// An implementor whose futures use the caller's space when they fit and
+/// otherwise fall back as the caller's scratch allows; see
+/// [`strategy::Boxing`].
+///
+/// # Example
+///
+/// ```
+/// let adapter = stackslot::Boxing::new(String::from("implementor"));
+/// assert_eq!(adapter.inner(), "implementor");
+/// ```
+pub type Boxing<T> = Adapter<T, strategy::Boxing>;
 
 // Two words each: they travel in registers (see DESIGN's notes on the ABI).
 const _: () = {
