@@ -12,6 +12,8 @@
 use core::any::type_name;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// What a space records about the future that occupies it, for the abort
 /// message.
@@ -20,6 +22,8 @@ pub(crate) struct Occupant {
     type_name: fn() -> &'static str,
     size: usize,
     align: usize,
+    /// A leaked occupant without drop glue may be forgotten.
+    needs_drop: bool,
 }
 
 /// The [`Occupant`] record of future type `F`.
@@ -30,7 +34,64 @@ impl<F> OccupantOf<F> {
         type_name: type_name::<F>,
         size: size_of::<F>(),
         align: align_of::<F>(),
+        needs_drop: core::mem::needs_drop::<F>(),
     };
+}
+
+/// Which future, if any, occupies a space: the first field of every space
+/// and block header.
+///
+/// Spaces that one borrow lends at a time record only futures with drop
+/// glue: leaking one without is harmless, and the borrow keeps a live one
+/// safe. Shared storage (a side stack's frames) records every future, to
+/// know which frames are free; there too, a leaked future without drop glue
+/// is not a reason to abort. The record is atomic because a `Send` handle may be dropped on
+/// another thread while the owner of a shared storage (a side stack) looks
+/// for free blocks; the release store comes after the future's destructor,
+/// so the owner's acquire load sees a block free only once it is.
+#[derive(Debug)]
+pub(crate) struct Occupancy(AtomicPtr<Occupant>);
+
+impl Occupancy {
+    /// No occupant.
+    pub(crate) const fn vacant() -> Self {
+        Occupancy(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// Records `occupant` as living in the space.
+    #[inline(always)]
+    pub(crate) fn occupy(&self, occupant: &'static Occupant) {
+        self.0
+            .store(ptr::from_ref(occupant).cast_mut(), Ordering::Relaxed);
+    }
+
+    /// Records the space as free, after its occupant was dropped.
+    #[inline(always)]
+    pub(crate) fn vacate(&self) {
+        self.0.store(ptr::null_mut(), Ordering::Release);
+    }
+
+    /// Whether a recorded future lives in the space.
+    #[inline(always)]
+    pub(crate) fn is_occupied(&self) -> bool {
+        !self.0.load(Ordering::Acquire).is_null()
+    }
+
+    /// Aborts the process if a future with drop glue still lives in the
+    /// space: its handle was leaked, and the space may neither be reused nor
+    /// freed. `storage` names the space for the message ("a slot").
+    #[inline(always)]
+    pub(crate) fn assert_vacant(&self, storage: &'static str, event: Event) {
+        let occupant = self.0.load(Ordering::Acquire);
+        if !occupant.is_null() {
+            // SAFETY: a non-null occupant always comes from `occupy`, which
+            // stores a `&'static Occupant`.
+            let occupant = unsafe { &*occupant };
+            if occupant.needs_drop {
+                abort_occupied(occupant, storage, event)
+            }
+        }
+    }
 }
 
 /// What the owner of an occupied space was about to do.
@@ -40,19 +101,24 @@ pub(crate) enum Event {
     Reuse,
     /// Free the space.
     Drop,
+    /// Reclaim the space for new futures (an arena's `reset`).
+    #[cfg(feature = "bumpalo")]
+    Reset,
 }
 
 /// Stops the process: `occupant` still lives in a space that is about to be
 /// reused or freed, because its handle was leaked.
 #[cold]
 #[inline(never)]
-pub(crate) fn abort_occupied(occupant: &Occupant, event: Event) -> ! {
+fn abort_occupied(occupant: &Occupant, storage: &str, event: Event) -> ! {
     let action = match event {
         Event::Reuse => "reused",
         Event::Drop => "dropped",
+        #[cfg(feature = "bumpalo")]
+        Event::Reset => "reset",
     };
     let message = format_args!(
-        "stackslot: a slot was {action} while a leaked future still occupied it \
+        "stackslot: {storage} was {action} while a leaked future still occupied it \
          (`{}`, {} bytes, align {}). Its handle was forgotten before the future \
          completed or was dropped; the future can neither be dropped nor have its \
          memory reused without breaking Pin's drop guarantee, so the process aborts. \

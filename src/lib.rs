@@ -120,11 +120,16 @@ extern crate alloc;
 
 mod adapter;
 mod align;
+#[cfg(feature = "bumpalo")]
+mod arena;
 mod header;
+#[cfg(feature = "alloc")]
+mod heap_slot;
 mod leak;
 mod overflow;
 mod raw;
 mod scratch;
+mod side_stack;
 mod slot;
 mod slot_future;
 mod space;
@@ -137,8 +142,13 @@ pub use align::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
     Alignment,
 };
+#[cfg(feature = "bumpalo")]
+pub use arena::Arena;
+#[cfg(feature = "alloc")]
+pub use heap_slot::HeapSlot;
 pub use overflow::{FallbackReason, Overflow};
 pub use scratch::Scratch;
+pub use side_stack::SideStack;
 pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
 pub use slot_future::{LocalSlotFuture, SlotFuture};
 pub use stats::{SIZE_CLASSES, Stats};
@@ -154,6 +164,42 @@ pub use stats::{SIZE_CLASSES, Stats};
 /// assert_eq!(adapter.inner(), "implementor");
 /// ```
 pub type Boxing<T> = Adapter<T, strategy::Boxing>;
+
+/// An implementor whose `&mut self` futures that do not fit the caller's
+/// space go to one heap buffer the adapter keeps; see
+/// [`strategy::CachedBox`].
+///
+/// # Example
+///
+/// ```
+/// let adapter = stackslot::CachedBox::new(5u8);
+/// assert_eq!(adapter.parts().1.cache().capacity(), 0);
+/// ```
+#[cfg(feature = "alloc")]
+pub type CachedBox<T> = Adapter<T, strategy::CachedBox>;
+
+/// An implementor with an `N`-byte slot of its own for the futures of its
+/// `&mut self` methods; used pinned. See [`strategy::Inline`].
+///
+/// # Example
+///
+/// ```
+/// let adapter = core::pin::pin!(stackslot::Inline::<_, 256>::new(5u8));
+/// assert_eq!(adapter.parts().1.stats().emplacements(), 0);
+/// ```
+pub type Inline<T, const N: usize, A = Align16> = Adapter<T, strategy::Inline<N, A>>;
+
+/// An implementor that never allocates: an `N`-byte slot of its own for its
+/// `&mut self` futures (checked at build time), the caller's space or a
+/// panic for `&self` ones; used pinned. See [`strategy::StackOnly`].
+///
+/// # Example
+///
+/// ```
+/// let adapter = core::pin::pin!(stackslot::StackOnly::<_, 256>::new(5u8));
+/// assert_eq!(*adapter.inner(), 5);
+/// ```
+pub type StackOnly<T, const N: usize, A = Align16> = Adapter<T, strategy::StackOnly<N, A>>;
 
 // Two words each: they travel in registers (see DESIGN's notes on the ABI).
 const _: () = {

@@ -64,6 +64,11 @@ impl<F> Overflow<F> {
         Overflow { future, space }
     }
 
+    /// The future and the space it did not fit.
+    pub(crate) fn into_parts(self) -> (F, SpaceInfo) {
+        (self.future, self.space)
+    }
+
     /// Gives the future back, untouched.
     ///
     /// # Example

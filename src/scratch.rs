@@ -5,9 +5,12 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use crate::header::Header;
+use crate::header::{Header, Link};
+#[cfg(feature = "alloc")]
+use crate::heap_slot::HeapSlot;
 use crate::overflow::{Overflow, stack_only_overflow};
 use crate::raw::RawFuture;
+use crate::side_stack;
 use crate::slot_future::{LocalSlotFuture, SlotFuture};
 use crate::space::{Fallback, SpaceInfo};
 #[cfg(feature = "alloc")]
@@ -149,8 +152,14 @@ impl<'s> Scratch<'s> {
     pub fn may_allocate(&self) -> bool {
         match self.info.fallback() {
             #[cfg(feature = "alloc")]
-            Fallback::Box => true,
+            Fallback::Box | Fallback::Grow => true,
+            #[cfg(feature = "bumpalo")]
+            Fallback::Arena => true,
             Fallback::Refuse => false,
+            Fallback::Next => self.next().may_allocate(),
+            Fallback::SideStack => false,
+            #[cfg(feature = "alloc")]
+            Fallback::SideStackOrBox => true,
         }
     }
 
@@ -325,14 +334,28 @@ impl<'s> Scratch<'s> {
         }
     }
 
+    /// Places `f`, which fits, in the space and counts the hit.
+    ///
+    /// # Safety
+    ///
+    /// `space` is `self.space` and `F` fits it.
+    #[inline(always)]
+    unsafe fn place_in<F: Future + 's>(space: NonNull<Header>, f: F) -> RawFuture<'s, F::Output> {
+        // SAFETY: `from_space`'s contract gives a live, vacant space,
+        // exclusively borrowed for `'s`, in which every fitting `F` fits at
+        // its offset; nothing else borrows the header during this call.
+        unsafe {
+            Header::record::<F>(space, None);
+            InSpace::<F, Header>::place(space, f)
+        }
+    }
+
     #[inline(always)]
     #[track_caller]
-    fn place<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
+    pub(crate) fn place<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
         match self.space_for::<F>() {
-            // SAFETY: `from_space`'s contract gives a vacant, exclusively
-            // borrowed space for `'s` in which every fitting `F` fits at its
-            // offset, and `F` fits.
-            Some(space) => unsafe { InSpace::<F>::place(space, f) },
+            // SAFETY: the space of this scratch, which `F` fits.
+            Some(space) => unsafe { Self::place_in(space, f) },
             None => self.fall_back(f),
         }
     }
@@ -345,17 +368,53 @@ impl<'s> Scratch<'s> {
             #[cfg(feature = "alloc")]
             Fallback::Box => Boxed::place(f),
             Fallback::Refuse => stack_only_overflow(f, self.info),
+            #[cfg(feature = "alloc")]
+            // SAFETY: a `Grow` space is lent by `HeapSlot::scratch`, whose
+            // link points to the heap slot, exclusively borrowed for `'s`.
+            Fallback::Grow => unsafe { HeapSlot::grow_and_place(Header::link(self.space), f) },
+            Fallback::Next => self.next().place(f),
+            #[cfg(feature = "bumpalo")]
+            // SAFETY: an `Arena` space is lent by `Slot::or_arena`, whose link
+            // points to an arena borrowed for `'s`; a scratch stays on its
+            // thread.
+            Fallback::Arena => unsafe { crate::arena::Arena::place(Header::link(self.space), f) },
+            // SAFETY: a side stack's scratch points to the whole stack,
+            // borrowed for `'s` (`SideStack::lend`).
+            fallback @ Fallback::SideStack => unsafe {
+                side_stack::Core::place(self.space.cast(), fallback, f)
+            },
+            #[cfg(feature = "alloc")]
+            // SAFETY: as above.
+            fallback @ Fallback::SideStackOrBox => unsafe {
+                side_stack::Core::place(self.space.cast(), fallback, f)
+            },
         }
     }
 
     #[inline(always)]
-    fn try_place<F: Future + 's>(self, f: F) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+    pub(crate) fn try_place<F: Future + 's>(
+        self,
+        f: F,
+    ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
         match self.space_for::<F>() {
-            // SAFETY: as in `place`.
-            Some(space) => Ok(unsafe { InSpace::<F>::place(space, f) }),
+            // SAFETY: the space of this scratch, which `F` fits.
+            Some(space) => Ok(unsafe { Self::place_in(space, f) }),
             None => {
                 self.record_misfit::<F>();
-                Err(Overflow::new(f, self.info))
+                match self.info.fallback() {
+                    Fallback::Next => self.next().try_place(f),
+                    // SAFETY: a side stack's scratch points to the whole stack,
+                    // borrowed for `'s` (`SideStack::lend`).
+                    Fallback::SideStack => unsafe {
+                        side_stack::Core::try_place(self.space.cast(), f)
+                    },
+                    #[cfg(feature = "alloc")]
+                    // SAFETY: as above.
+                    Fallback::SideStackOrBox => unsafe {
+                        side_stack::Core::try_place(self.space.cast(), f)
+                    },
+                    _ => Err(Overflow::new(f, self.info)),
+                }
             }
         }
     }
@@ -367,6 +426,36 @@ impl<'s> Scratch<'s> {
             // header, exclusively borrowed for `'s` (`from_space`), and
             // nothing else borrows it during this call.
             unsafe { Header::record::<F>(self.space, self.info.misfit::<F>()) }
+        }
+    }
+
+    /// The scratch a [`Fallback::Next`] space hands on to, from its link.
+    fn next(&self) -> Scratch<'s> {
+        debug_assert_eq!(self.info.fallback(), Fallback::Next);
+        // SAFETY: a `Next` space is lent by `Slot::then`, which stores the
+        // next scratch (borrowed for `'s`, like this one) in the link and
+        // gives it up: this scratch, consumed by the one emplacement it
+        // allows, is its only owner.
+        let link = unsafe { Header::link(self.space) };
+        Scratch {
+            space: NonNull::new(link.ptr.cast_mut())
+                .expect("a Next link holds a scratch")
+                .cast(),
+            info: SpaceInfo::from_word(link.word),
+            _space: PhantomData,
+        }
+    }
+
+    /// The header of the lent space (dangling for [`Scratch::boxed`]).
+    pub(crate) fn space(&self) -> NonNull<Header> {
+        self.space
+    }
+
+    /// Stores this scratch in `link`, for [`Fallback::Next`].
+    pub(crate) fn into_link(self) -> Link {
+        Link {
+            ptr: self.space.as_ptr().cast_const().cast(),
+            word: self.info.to_word(),
         }
     }
 }

@@ -9,11 +9,15 @@ use core::ptr::NonNull;
 
 use crate::align::{Align16, Alignment};
 use crate::header::Header;
+#[cfg(feature = "bumpalo")]
+use crate::header::Link;
 use crate::leak::Event;
 use crate::scratch::Scratch;
 use crate::slot_future::{LocalSlotFuture, SlotFuture};
 use crate::space::{Fallback, MAX_CAPACITY, SpaceInfo};
 use crate::stats::Stats;
+
+const STORAGE: &str = "a slot";
 
 /// An `N`-byte space for one future, reserved by the caller (on its stack or
 /// in its own future) and pinned, that callees write their futures into.
@@ -154,6 +158,9 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     #[cfg(feature = "alloc")]
     const BOXING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Box);
     const REFUSING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Refuse);
+    const CHAINED: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Next);
+    #[cfg(feature = "bumpalo")]
+    const ARENA: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Arena);
 
     /// An empty slot. Pin it before use, e.g. with [`core::pin::pin!`].
     ///
@@ -362,7 +369,9 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// ```
     pub fn reset_stats(self: Pin<&mut Self>) {
         // SAFETY: the counters are not structurally pinned; nothing moves.
-        unsafe { self.get_unchecked_mut() }.header.reset_stats();
+        unsafe { self.get_unchecked_mut() }
+            .header
+            .set_stats(Stats::default());
     }
 
     /// Whether a future with drop glue lives in the slot. Always `false`
@@ -380,7 +389,74 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// assert!(!slot.is_occupied());
     /// ```
     pub fn is_occupied(&self) -> bool {
-        self.header.is_occupied()
+        self.header.occupancy().is_occupied()
+    }
+
+    /// Lends the slot, then `next` for a future that does not fit it: the
+    /// callee takes the first space that fits, and the last space's
+    /// fallback applies when none does. A tiered scratch, e.g. a small stack
+    /// slot before a [`HeapSlot`](crate::HeapSlot) that only sees the rare
+    /// large future.
+    ///
+    /// [`Scratch::try_emplace`] tries every space of the chain and falls
+    /// back to none.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::{HeapSlot, Slot};
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let mut heap = HeapSlot::new();
+    /// let small = slot.as_mut().then(heap.scratch()).emplace(async { 1 });
+    /// assert!(small.is_inline());
+    /// drop(small);
+    /// let bytes = [0u8; 500];
+    /// let large = slot.as_mut().then(heap.scratch()).emplace(async move { bytes.len() });
+    /// drop(large);
+    /// assert_eq!(slot.stats().fallbacks(), 1);
+    /// assert_eq!(heap.stats().emplacements(), 1); // only the large future reached the heap slot
+    /// ```
+    #[inline]
+    pub fn then<'s>(self: Pin<&'s mut Self>, next: Scratch<'s>) -> Scratch<'s> {
+        let scratch = self.lend(Self::CHAINED);
+        // SAFETY: the scratch's space is this slot's header, exclusively
+        // borrowed for `'s`; `next` is borrowed for `'s` too and handed over
+        // to the link, which the returned scratch alone uses.
+        unsafe { Header::set_link(scratch.space(), next.into_link()) };
+        scratch
+    }
+
+    /// Lends the slot; a future that does not fit goes to `arena` instead of
+    /// the global heap.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::{Arena, Slot};
+    ///
+    /// let arena = Arena::new();
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let bytes = [0u8; 100];
+    /// let fut = slot.as_mut().or_arena(&arena).emplace(async move { bytes.len() });
+    /// assert!(!fut.is_inline());
+    /// assert!(arena.allocated_bytes() > 100);
+    /// # drop(fut);
+    /// ```
+    #[cfg(feature = "bumpalo")]
+    #[inline]
+    pub fn or_arena<'s>(self: Pin<&'s mut Self>, arena: &'s crate::Arena) -> Scratch<'s> {
+        let scratch = self.lend(Self::ARENA);
+        let link = Link {
+            ptr: core::ptr::from_ref(arena).cast(),
+            word: 0,
+        };
+        // SAFETY: the scratch's space is this slot's header, exclusively
+        // borrowed for `'s`; the arena is borrowed for `'s` as well.
+        unsafe { Header::set_link(scratch.space(), link) };
+        scratch
     }
 
     #[inline(always)]
@@ -388,7 +464,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         // SAFETY: nothing is moved out of the slot; the pointer made from the
         // reference keeps pointing at the pinned slot.
         let this = unsafe { self.get_unchecked_mut() };
-        this.header.assert_vacant(Event::Reuse);
+        this.header.occupancy().assert_vacant(STORAGE, Event::Reuse);
         let space = NonNull::from(this).cast::<Header>();
         // SAFETY:
         // - `space` is made from a pointer to the whole slot, so it may write
@@ -414,7 +490,7 @@ impl<const N: usize, A: Alignment> Drop for Slot<N, A> {
     /// Never; aborts the process if a leaked future with drop glue still
     /// lives in the slot (see the type's docs).
     fn drop(&mut self) {
-        self.header.assert_vacant(Event::Drop);
+        self.header.occupancy().assert_vacant(STORAGE, Event::Drop);
     }
 }
 

@@ -18,7 +18,9 @@ use core::mem::{align_of, size_of};
 
 use crate::overflow::FallbackReason;
 
-/// What the callee may do with a future that does not fit the space.
+/// What the callee may do with a future that does not fit the space. The
+/// variants that need more than this tag find it in the space header's
+/// [`Link`](crate::header::Link).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Fallback {
     /// Move the future to the global heap.
@@ -26,6 +28,22 @@ pub(crate) enum Fallback {
     Box = 0,
     /// Never allocate: `emplace` panics, `try_emplace` gives the future back.
     Refuse = 1,
+    /// Grow the space (a [`HeapSlot`](crate::HeapSlot)); the link points to
+    /// its owner.
+    #[cfg(feature = "alloc")]
+    Grow = 2,
+    /// Offer the future to the next space; the link holds that space's
+    /// scratch.
+    Next = 3,
+    /// Place the future in an [`Arena`](crate::Arena); the link points to it.
+    #[cfg(feature = "bumpalo")]
+    Arena = 4,
+    /// Push the future on a [`SideStack`](crate::SideStack), to which the
+    /// scratch's space pointer points; panic when it does not fit.
+    SideStack = 5,
+    /// As `SideStack`, but box the future when it does not fit.
+    #[cfg(feature = "alloc")]
+    SideStackOrBox = 6,
 }
 
 const FALLBACK_BITS: u32 = 3;
@@ -60,7 +78,6 @@ impl SpaceInfo {
     }
 
     /// No space at all: nothing fits, not even a zero-sized future.
-    #[cfg(feature = "alloc")]
     pub(crate) const fn none(fallback: Fallback) -> Self {
         SpaceInfo(fallback as usize)
     }
@@ -96,8 +113,29 @@ impl SpaceInfo {
         match self.0 & ((1 << FALLBACK_BITS) - 1) {
             #[cfg(feature = "alloc")]
             0 => Fallback::Box,
+            #[cfg(feature = "alloc")]
+            2 => Fallback::Grow,
+            3 => Fallback::Next,
+            #[cfg(feature = "bumpalo")]
+            4 => Fallback::Arena,
+            5 => Fallback::SideStack,
+            #[cfg(feature = "alloc")]
+            6 => Fallback::SideStackOrBox,
+            // Only `Refuse` is left; no constructor makes another tag.
             _ => Fallback::Refuse,
         }
+    }
+
+    /// The packed word, to store in a [`Link`](crate::header::Link).
+    #[inline(always)]
+    pub(crate) const fn to_word(self) -> usize {
+        self.0
+    }
+
+    /// Unpacks a word made by [`SpaceInfo::to_word`].
+    #[inline(always)]
+    pub(crate) const fn from_word(word: usize) -> Self {
+        SpaceInfo(word)
     }
 
     /// Whether a `F` fits: its size is at most the capacity and its
@@ -167,9 +205,8 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "alloc")]
     fn no_space_fits_nothing() {
-        let info = SpaceInfo::none(Fallback::Box);
+        let info = SpaceInfo::none(Fallback::Refuse);
         assert_eq!((info.capacity(), info.align()), (0, 0));
         assert!(!info.fits::<()>());
         assert_eq!(info.misfit::<()>(), Some(FallbackReason::NoSpace));

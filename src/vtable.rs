@@ -2,7 +2,7 @@
 //! the `dyn*` half of a slot future.
 //!
 //! The vtable knows where its future lives: [`InSpace`] futures sit at a
-//! constant offset after a space's [`Header`], [`Boxed`] futures own a heap
+//! constant offset after a block's header, [`Boxed`] futures own a heap
 //! allocation, and [`Done`] stands in for a future that already completed.
 //! A future is dropped inside its monomorphized `poll` as soon as it returns
 //! `Ready`, and the handle switches to a `Done` vtable, so a completed
@@ -15,8 +15,8 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll};
 
-use crate::header::{Header, future_offset};
-use crate::leak::OccupantOf;
+use crate::header::{BlockHeader, future_offset, occupancy};
+use crate::leak::{Occupancy, OccupantOf};
 use crate::raw::RawFuture;
 
 /// How to poll and drop one erased future.
@@ -36,91 +36,105 @@ pub(crate) struct VTable<T> {
     pub(crate) terminated: bool,
 }
 
-/// A future of type `F` placed in a space, after its header.
-pub(crate) struct InSpace<F>(PhantomData<fn() -> F>);
+/// A future of type `F` placed in a block headed by an `H`, after the header.
+pub(crate) struct InSpace<F, H>(PhantomData<fn() -> (F, H)>);
 
-impl<F: Future> InSpace<F> {
-    pub(crate) const OFFSET: usize = future_offset::<F>();
+impl<F: Future, H: BlockHeader> InSpace<F, H> {
+    pub(crate) const OFFSET: usize = future_offset::<F, H>();
+
+    /// Whether the block's occupancy records this future (and must be
+    /// vacated when it is gone).
+    const RECORDED: bool = needs_drop::<F>() || H::RECORDS_ALL;
 
     pub(crate) const VTABLE: VTable<F::Output> = VTable {
         poll: Self::poll,
-        drop: if needs_drop::<F>() {
+        drop: if Self::RECORDED {
             Some(Self::drop)
         } else {
             None
         },
-        inline: true,
+        inline: H::INLINE,
         terminated: false,
     };
 
-    /// Moves `f` into the space headed by `space`, which it fits, and
+    /// Moves `f` into the block headed by `block`, which it fits, and
     /// returns the handle.
     ///
     /// # Safety
     ///
-    /// - `space` points to a live [`Header`] followed by at least
-    ///   `OFFSET + size_of::<F>()` bytes, and `space` is aligned to at least
-    ///   `align_of::<F>()`; the pointer may write the whole space.
-    /// - The space is vacant, and stays valid and unused by anyone else
-    ///   until the returned handle is dropped, completes, or is leaked and the
-    ///   space checks [`Header::assert_vacant`] before its next use.
+    /// - `block` points to a live `H` followed by at least
+    ///   `OFFSET + size_of::<F>()` bytes, and is aligned to at least
+    ///   `align_of::<F>()`; the pointer may write the whole block.
+    /// - The block is vacant, and stays valid and unused by anyone else
+    ///   until the returned handle is dropped or completes, or, if the handle
+    ///   is leaked, until the owner finds the occupancy record vacant.
     #[inline(always)]
-    pub(crate) unsafe fn place<'s>(space: NonNull<Header>, f: F) -> RawFuture<'s, F::Output>
+    pub(crate) unsafe fn place<'s>(block: NonNull<H>, f: F) -> RawFuture<'s, F::Output>
     where
         F: 's,
     {
-        // SAFETY: the caller guarantees a live, unborrowed header and room
-        // for `F` at `OFFSET`, aligned because the space is aligned to at
-        // least `align_of::<F>()` and `OFFSET` is a multiple of it.
-        unsafe {
-            Header::record::<F>(space, None);
-            if needs_drop::<F>() {
-                Header::occupy(space, &OccupantOf::<F>::RECORD);
-            }
-            space.cast::<u8>().add(Self::OFFSET).cast::<F>().write(f);
+        if Self::RECORDED {
+            // SAFETY: the block is live (contract).
+            unsafe { occupancy(block) }.occupy(&OccupantOf::<F>::RECORD);
         }
-        RawFuture::new(space.cast(), &Self::VTABLE)
+        // SAFETY: room for an `F` at `OFFSET`, aligned because the block is
+        // aligned to at least `align_of::<F>()` and `OFFSET` is a multiple
+        // of it.
+        unsafe { block.cast::<u8>().add(Self::OFFSET).cast::<F>().write(f) };
+        RawFuture::new(block.cast(), &Self::VTABLE)
     }
 
     /// # Safety
     ///
-    /// `space` and `vtable` belong to a handle returned by
-    /// [`InSpace::place`] for this `F` that has not completed; the space is
-    /// still valid.
+    /// `block` and `vtable` belong to a handle returned by
+    /// [`InSpace::place`] for this `F` and `H` that has not completed; the
+    /// block is still valid.
     unsafe fn poll(
-        space: NonNull<u8>,
+        block: NonNull<u8>,
         cx: &mut Context<'_>,
         vtable: &mut &VTable<F::Output>,
     ) -> Poll<F::Output> {
         // SAFETY: the future lives at `OFFSET` and stays there until it is
-        // dropped (it is pinned in the space); no other reference to it exists.
+        // dropped (it is pinned in the block); no other reference to it exists.
         let future =
-            unsafe { Pin::new_unchecked(&mut *space.add(Self::OFFSET).cast::<F>().as_ptr()) };
+            unsafe { Pin::new_unchecked(&mut *block.add(Self::OFFSET).cast::<F>().as_ptr()) };
         let output = future.poll(cx);
         if output.is_ready() {
-            *vtable = &Done::<F::Output>::INLINE;
-            // SAFETY: the future is live and, with the vtable switched to
-            // `Done`, nothing will touch it again.
-            unsafe { Self::drop(space) };
+            *vtable = if H::INLINE {
+                &Done::<F::Output>::INLINE
+            } else {
+                &Done::<F::Output>::OUTSIDE
+            };
+            if Self::RECORDED {
+                // SAFETY: the future is live and, with the vtable switched to
+                // `Done`, nothing will touch it again. (An unrecorded future
+                // has no drop glue: there is nothing to do.)
+                unsafe { Self::drop(block) };
+            }
         }
         output
     }
 
-    /// Vacates the space, then drops the future in place. Vacating first
-    /// keeps the space usable when the destructor panics: the future's
-    /// fields are dropped during that unwinding all the same.
+    /// Drops the future in place, then marks the block vacant, also when
+    /// the destructor panics (the future's fields are dropped during that
+    /// unwinding all the same).
     ///
     /// # Safety
     ///
-    /// `space` heads a space that holds a live `F` placed by
+    /// `block` heads a block that holds a live `F` placed by
     /// [`InSpace::place`], which is dropped exactly once, here.
-    unsafe fn drop(space: NonNull<u8>) {
-        // SAFETY: per the contract the space is live, the header is at its
-        // start and the future at `OFFSET`.
-        unsafe {
-            Header::vacate(space.cast());
-            ptr::drop_in_place(space.add(Self::OFFSET).cast::<F>().as_ptr());
+    unsafe fn drop(block: NonNull<u8>) {
+        struct Vacate<'a>(&'a Occupancy);
+        impl Drop for Vacate<'_> {
+            #[inline(always)]
+            fn drop(&mut self) {
+                self.0.vacate();
+            }
         }
+        // SAFETY: per the contract the block is live, headed by an `H`.
+        let _vacate = Vacate(unsafe { occupancy(block.cast::<H>()) });
+        // SAFETY: the future lives at `OFFSET` and is dropped exactly once.
+        unsafe { ptr::drop_in_place(block.add(Self::OFFSET).cast::<F>().as_ptr()) };
     }
 }
 
@@ -160,7 +174,7 @@ impl<F: Future> Boxed<F> {
         let future = unsafe { Pin::new_unchecked(&mut *data.cast::<F>().as_ptr()) };
         let output = future.poll(cx);
         if output.is_ready() {
-            *vtable = &Done::<F::Output>::BOXED;
+            *vtable = &Done::<F::Output>::OUTSIDE;
             // SAFETY: the future is live and, with the vtable switched to
             // `Done`, nothing will touch it again.
             unsafe { Self::drop(data) };
@@ -191,8 +205,7 @@ impl<T> Done<T> {
         terminated: true,
     };
 
-    #[cfg(feature = "alloc")]
-    pub(crate) const BOXED: VTable<T> = VTable {
+    pub(crate) const OUTSIDE: VTable<T> = VTable {
         poll: poll_after_completion,
         drop: None,
         inline: false,

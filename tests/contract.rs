@@ -22,6 +22,7 @@ use static_assertions::{assert_eq_size, assert_impl_all, assert_not_impl_any};
 // --- Slot<N> -----------------------------------------------------------------
 
 /// `Slot::<N>::new()` is a `const fn` and needs no annotation.
+#[allow(clippy::declare_interior_mutable_const)] // a fresh slot per use is the point
 const CONST_SLOT: Slot<64> = Slot::<64>::new();
 
 assert_impl_all!(Slot<64>: Send, Sync);

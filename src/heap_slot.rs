@@ -1,0 +1,360 @@
+//! [`HeapSlot`]: the caller's reusable heap buffer (a cached box).
+
+use core::alloc::Layout;
+use core::fmt;
+use core::future::Future;
+use core::mem::size_of;
+use core::ptr::NonNull;
+
+use alloc::alloc::{alloc, dealloc, handle_alloc_error};
+
+use crate::header::{Header, Link, occupancy};
+use crate::leak::Event;
+use crate::raw::RawFuture;
+use crate::scratch::Scratch;
+use crate::space::{Fallback, MIN_SPACE_ALIGN, SpaceInfo};
+use crate::stats::Stats;
+use crate::vtable::InSpace;
+
+const STORAGE: &str = "a heap slot";
+
+/// A space on the heap that grows to the largest future it was offered and
+/// is then reused: the caller-side cached box.
+///
+/// The first future allocates the buffer; a later future that does not fit
+/// (larger or more aligned) replaces it with a larger one; every other
+/// future reuses it. A loop of calls therefore allocates once per new
+/// largest size, not once per call, and a heap slot never shrinks unless
+/// asked ([`free_buffer`](HeapSlot::free_buffer)). Unlike a
+/// [`Slot`](crate::Slot) it need not be pinned: the buffer does not move
+/// when the `HeapSlot` does.
+///
+/// Pick it over a stack `Slot` when the futures are too large or too varied
+/// for the stack and the same call site runs often; over `Box` per call when
+/// the allocator shows up in profiles. It costs one heap block, kept while
+/// the `HeapSlot` lives.
+///
+/// Its [`Stats`] count a future that made the buffer grow as a fallback.
+/// Leaking a handle whose future lives in the buffer makes the next
+/// [`scratch`](HeapSlot::scratch), [`free_buffer`](HeapSlot::free_buffer) or
+/// drop abort, as for a `Slot`.
+///
+/// # Example
+///
+/// ```
+/// use stackslot::{HeapSlot, Scratch, SlotFuture};
+///
+/// fn call<'s>(scratch: Scratch<'s>, n: usize) -> SlotFuture<'s, usize> {
+///     let payload = [1u8; 300];
+///     scratch.emplace(async move { payload.len() + n })
+/// }
+///
+/// let mut heap = HeapSlot::new();
+/// for n in 0..10 {
+///     drop(call(heap.scratch(), n));
+/// }
+/// let stats = heap.stats();
+/// assert_eq!((stats.fallbacks(), stats.hits()), (1, 9)); // grew once, reused 9 times
+/// assert!(heap.capacity() >= 300);
+/// ```
+#[repr(C, align(16))]
+pub struct HeapSlot {
+    /// Lent while no buffer is allocated: a space of no capacity, whose
+    /// first miss allocates the buffer. Counts until then.
+    empty: Header,
+    /// The buffer: a [`Header`] followed by `capacity` bytes, aligned to
+    /// `align`.
+    buffer: Option<NonNull<Header>>,
+    capacity: usize,
+    align: usize,
+}
+
+// SAFETY: a `HeapSlot` owns its buffer like a `Box`. A future in it is
+// reached only through its handle (whose own `Send` decides where it may be
+// polled and dropped) and is never dropped by the heap slot: leaked futures
+// make it abort instead. `&HeapSlot` only reads counters.
+unsafe impl Send for HeapSlot {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for HeapSlot {}
+
+impl HeapSlot {
+    /// An empty heap slot; allocates nothing until the first future.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let heap = stackslot::HeapSlot::new();
+    /// assert_eq!(heap.capacity(), 0);
+    /// ```
+    pub const fn new() -> Self {
+        HeapSlot {
+            empty: Header::new(),
+            buffer: None,
+            capacity: 0,
+            align: MIN_SPACE_ALIGN,
+        }
+    }
+
+    /// A heap slot with a buffer of at least `capacity` bytes, aligned to
+    /// 16, allocated now.
+    ///
+    /// # Panics
+    ///
+    /// When the layout overflows `isize`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let heap = stackslot::HeapSlot::with_capacity(1024);
+    /// assert_eq!(heap.capacity(), 1024);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        let mut heap = Self::new();
+        heap.grow(capacity, MIN_SPACE_ALIGN);
+        heap
+    }
+
+    /// The buffer's capacity in bytes (0 before the first future).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(stackslot::HeapSlot::with_capacity(100).capacity(), 100);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The buffer's alignment in bytes: at least 16.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert_eq!(stackslot::HeapSlot::new().alignment(), 16);
+    /// ```
+    pub fn alignment(&self) -> usize {
+        self.align
+    }
+
+    /// Lends the buffer; a future that does not fit makes it grow.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut heap = stackslot::HeapSlot::new();
+    /// let fut = heap.scratch().emplace(async { 1 });
+    /// assert!(fut.is_inline()); // the caller's space, on the heap
+    /// # drop(fut);
+    /// ```
+    pub fn scratch(&mut self) -> Scratch<'_> {
+        let (space, info) = match self.buffer {
+            Some(buffer) => (
+                buffer,
+                SpaceInfo::new(self.capacity, self.align, Fallback::Grow),
+            ),
+            None => (
+                NonNull::from(&mut *self).cast::<Header>(),
+                SpaceInfo::new(0, MIN_SPACE_ALIGN, Fallback::Grow),
+            ),
+        };
+        // SAFETY: `space` heads a live space: the buffer, or the empty header
+        // that starts this `repr(C)` heap slot (reached through a pointer to
+        // the whole heap slot).
+        unsafe { occupancy(space) }.assert_vacant(STORAGE, Event::Reuse);
+        let this = NonNull::from(self);
+        // SAFETY:
+        // - `space` heads a vacant space: the buffer (a header followed by
+        //   `capacity` bytes, aligned to `align`, size rounded up to it) or
+        //   the empty header (capacity 0, in this 16-aligned struct: only
+        //   zero-sized futures fit, at an aligned address within it).
+        // - It is borrowed exclusively through `&mut self` for the scratch's
+        //   lifetime; `scratch`, `free_buffer` and drop check the occupancy
+        //   before reusing or freeing it.
+        // - The link lets `Fallback::Grow` reach this heap slot, which the
+        //   scratch borrows exclusively.
+        unsafe {
+            Header::set_link(
+                space,
+                Link {
+                    ptr: this.as_ptr().cast_const().cast(),
+                    word: 0,
+                },
+            );
+            Scratch::from_space(space, info)
+        }
+    }
+
+    /// A copy of the counters: hits, growths (as fallbacks) and sizes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut heap = stackslot::HeapSlot::new();
+    /// drop(heap.scratch().emplace(async { 1 }));
+    /// assert_eq!(heap.stats().fallbacks(), 1); // the first future allocates
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.header().stats()
+    }
+
+    /// Sets the counters back to zero.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut heap = stackslot::HeapSlot::new();
+    /// drop(heap.scratch().emplace(async { 1 }));
+    /// heap.reset_stats();
+    /// assert_eq!(heap.stats().emplacements(), 0);
+    /// ```
+    pub fn reset_stats(&mut self) {
+        match self.buffer {
+            // SAFETY: the buffer is live and `&mut self` excludes every other
+            // access to it.
+            Some(buffer) => unsafe { (*buffer.as_ptr()).set_stats(Stats::default()) },
+            None => self.empty.set_stats(Stats::default()),
+        }
+    }
+
+    /// Whether a future with drop glue lives in the buffer: only after its
+    /// handle was leaked.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut heap = stackslot::HeapSlot::new();
+    /// drop(heap.scratch().emplace(async { 1 }));
+    /// assert!(!heap.is_occupied());
+    /// ```
+    pub fn is_occupied(&self) -> bool {
+        self.header().occupancy().is_occupied()
+    }
+
+    /// Frees the buffer, keeping the counters; the next future allocates
+    /// again.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let mut heap = stackslot::HeapSlot::with_capacity(4096);
+    /// heap.free_buffer();
+    /// assert_eq!(heap.capacity(), 0);
+    /// ```
+    pub fn free_buffer(&mut self) {
+        if let Some(buffer) = self.buffer.take() {
+            // SAFETY: the buffer is live and `&mut self` excludes every other
+            // access to it.
+            let header = unsafe { buffer.as_ref() };
+            header.occupancy().assert_vacant(STORAGE, Event::Drop);
+            self.empty.set_stats(header.stats());
+            // SAFETY: allocated by `grow` with this layout, vacant, and no
+            // longer referenced.
+            unsafe { dealloc(buffer.as_ptr().cast(), self.layout()) };
+            self.capacity = 0;
+            self.align = MIN_SPACE_ALIGN;
+        }
+    }
+
+    /// The header of the space lent now.
+    fn header(&self) -> &Header {
+        match self.buffer {
+            // SAFETY: the buffer is live while `self` is.
+            Some(buffer) => unsafe { buffer.as_ref() },
+            None => &self.empty,
+        }
+    }
+
+    /// The layout of a buffer of the current capacity and alignment.
+    fn layout(&self) -> Layout {
+        Self::layout_for(self.capacity, self.align)
+    }
+
+    /// A header followed by `capacity` bytes, aligned to `align`, its size
+    /// rounded up to the alignment like a `Slot`'s.
+    ///
+    /// # Panics
+    ///
+    /// When the size overflows `isize`.
+    fn layout_for(capacity: usize, align: usize) -> Layout {
+        Layout::from_size_align(size_of::<Header>() + capacity, align)
+            .expect("stackslot: heap slot capacity overflows isize")
+            .pad_to_align()
+    }
+
+    /// Replaces the (vacant) buffer with one of at least `capacity` bytes
+    /// aligned to at least `align`, carrying the counters over.
+    fn grow(&mut self, capacity: usize, align: usize) {
+        let capacity = capacity.max(self.capacity);
+        let align = align.max(self.align);
+        let layout = Self::layout_for(capacity, align);
+        // SAFETY: the layout has a non-zero size (it holds a header).
+        let Some(new) = NonNull::new(unsafe { alloc(layout) }.cast::<Header>()) else {
+            handle_alloc_error(layout)
+        };
+        let mut header = Header::new();
+        header.set_stats(self.stats());
+        // SAFETY: `new` is a fresh allocation, aligned to at least a header's
+        // alignment and large enough for one.
+        unsafe { new.write(header) };
+        if let Some(old) = self.buffer.replace(new) {
+            // SAFETY: allocated by `grow` with the old layout (still in
+            // `self`), vacant (lending checked it), no longer referenced.
+            unsafe { dealloc(old.as_ptr().cast(), self.layout()) };
+        }
+        self.capacity = capacity;
+        self.align = align;
+    }
+
+    /// The fallback of a heap slot's scratch: grows the buffer for `f` and
+    /// places it there.
+    ///
+    /// # Safety
+    ///
+    /// `link` was set by [`HeapSlot::scratch`] for a scratch borrowed for
+    /// `'s`, whose space is vacant, and nothing else accesses the heap slot
+    /// during the call.
+    pub(crate) unsafe fn grow_and_place<'s, F: Future + 's>(
+        link: Link,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
+        // SAFETY: the link points to the heap slot, borrowed exclusively by
+        // the scratch (contract).
+        let this = unsafe { &mut *link.ptr.cast_mut().cast::<HeapSlot>() };
+        this.grow(size_of::<F>(), core::mem::align_of::<F>());
+        let buffer = this.buffer.expect("grow allocates a buffer");
+        // SAFETY: the new buffer is vacant, aligned to at least `F`'s
+        // alignment and holds `F` at its offset (capacity >= size_of::<F>()),
+        // and it stays borrowed for `'s` through the scratch.
+        unsafe { InSpace::<F, Header>::place(buffer, f) }
+    }
+}
+
+impl Default for HeapSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for HeapSlot {
+    /// Frees the buffer.
+    ///
+    /// # Panics
+    ///
+    /// Never; aborts the process if a leaked future with drop glue still
+    /// lives in the buffer.
+    fn drop(&mut self) {
+        self.empty.occupancy().assert_vacant(STORAGE, Event::Drop);
+        self.free_buffer();
+    }
+}
+
+impl fmt::Debug for HeapSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeapSlot")
+            .field("capacity", &self.capacity)
+            .field("alignment", &self.align)
+            .field("occupied", &self.is_occupied())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

@@ -1,0 +1,447 @@
+//! [`SideStack`]: one caller-owned region shared by nested dyn calls,
+//! allocated and released in LIFO order, as a runtime could provide it.
+
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomPinned;
+use core::mem::{MaybeUninit, align_of, offset_of, size_of};
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::align::{Align16, Alignment};
+use crate::header::{BlockHeader, occupancy};
+use crate::leak::{Event, Occupancy};
+use crate::overflow::{FallbackReason, Overflow, stack_only_overflow};
+use crate::raw::RawFuture;
+use crate::scratch::Scratch;
+use crate::space::{Fallback, SpaceInfo};
+use crate::stats::{Stats, bucket};
+#[cfg(feature = "alloc")]
+use crate::vtable::Boxed;
+use crate::vtable::InSpace;
+
+const STORAGE: &str = "a side stack";
+
+/// The header of a side-stack frame: one future.
+#[repr(C)]
+struct Frame {
+    occupancy: Occupancy,
+    /// The stack's top before this frame was pushed.
+    start: usize,
+    /// The offset of the frame below, if any.
+    below: Option<usize>,
+}
+
+// SAFETY: `repr(C)`, and the first field is the `Occupancy`.
+unsafe impl BlockHeader for Frame {
+    const INLINE: bool = true;
+    // Frames are shared: the stack must see which ones are still in use.
+    const RECORDS_ALL: bool = true;
+}
+
+/// What pushing and popping change, behind the lock.
+struct State {
+    /// Bytes in use, from the region's start.
+    top: usize,
+    /// The offset of the topmost frame.
+    last: Option<usize>,
+    stats: Stats,
+}
+
+/// The part of a side stack that does not depend on its size; a scratch of
+/// the stack points to it (through a pointer to the whole stack).
+pub(crate) struct Core {
+    /// Taken while the state is used: only ever contended if the stack is
+    /// shared between threads, which its intended use (one task) is not.
+    busy: AtomicBool,
+    state: UnsafeCell<State>,
+    /// Where the region starts, from the start of the stack.
+    region_offset: usize,
+    capacity: usize,
+    align: usize,
+}
+
+/// A region of `N` bytes that nested dyn calls share, each future taking a
+/// frame on top and the frames freed in LIFO order: the side stack a runtime
+/// could give each task.
+///
+/// Where a [`Slot`](crate::Slot) lends one future's worth of space to one
+/// call, a side stack lends from one region to any number of calls, nested
+/// or sequential: [`or_box`](SideStack::or_box) and
+/// [`stack_only`](SideStack::stack_only) take a shared, pinned reference, so
+/// the futures placed in it can themselves lend it to the calls they make.
+/// A frame is freed when its future is dropped or completes and every frame
+/// above it is free; a future that does not fit the free bytes falls back as
+/// the scratch says. Pick it when the call depth is dynamic (recursion,
+/// middleware chains) and one slot per call site would be too many. Each
+/// push and pop takes an internal spin lock, uncontended within one task.
+///
+/// A frame whose future's handle was leaked stays in use; dropping the side
+/// stack then aborts the process if that future has drop glue, as for a
+/// `Slot`.
+///
+/// # Example
+///
+/// ```
+/// use core::pin::{pin, Pin};
+/// use stackslot::{Scratch, SideStack, SlotFuture};
+///
+/// // A recursive dyn call: every level lends the same side stack.
+/// fn depth<'s>(stack: Pin<&'s SideStack<4096>>, scratch: Scratch<'s>, n: u32) -> SlotFuture<'s, u32> {
+///     scratch.emplace(async move {
+///         if n == 0 { 0 } else { 1 + depth(stack, stack.or_box(), n - 1).await }
+///     })
+/// }
+///
+/// let stack = pin!(SideStack::<4096>::new());
+/// let stack = stack.into_ref();
+/// let mut fut = depth(stack, stack.or_box(), 5);
+/// let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+/// assert_eq!(Pin::new(&mut fut).poll(&mut cx), core::task::Poll::Ready(5));
+/// # use core::future::Future;
+/// drop(fut);
+/// assert_eq!(stack.stats().hits(), 6);
+/// assert_eq!(stack.used(), 0);
+/// ```
+#[repr(C)]
+pub struct SideStack<const N: usize, A: Alignment = Align16> {
+    _align: [A; 0],
+    core: Core,
+    /// Reached only through a pointer to the whole stack, never through a
+    /// reference to this field.
+    region: UnsafeCell<[MaybeUninit<u8>; N]>,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: the state is used only behind the lock; a frame is written only
+// while it is pushed (behind the lock) and then belongs to one handle. A
+// future in a frame is reached only through its handle, whose own `Send`
+// decides where it may go; a `Send` handle dropped on another thread touches
+// only its frame's atomic occupancy, released after the future's destructor.
+// Leaked futures are never dropped.
+unsafe impl<const N: usize, A: Alignment> Send for SideStack<N, A> {}
+// SAFETY: as for `Send`: every access through `&SideStack` is a locked one
+// or an atomic one.
+unsafe impl<const N: usize, A: Alignment> Sync for SideStack<N, A> {}
+
+impl<const N: usize, A: Alignment> SideStack<N, A> {
+    /// An empty side stack. Pin it before use.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let stack = core::pin::pin!(stackslot::SideStack::<1024>::new());
+    /// assert_eq!(stack.used(), 0);
+    /// ```
+    pub const fn new() -> Self {
+        SideStack {
+            _align: [],
+            core: Core {
+                busy: AtomicBool::new(false),
+                state: UnsafeCell::new(State {
+                    top: 0,
+                    last: None,
+                    stats: Stats::new(),
+                }),
+                region_offset: offset_of!(Self, region),
+                capacity: N,
+                align: A::BYTES,
+            },
+            region: UnsafeCell::new([MaybeUninit::uninit(); N]),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// Lends the stack; a future that does not fit the free bytes is moved
+    /// to the heap.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let stack = core::pin::pin!(stackslot::SideStack::<64>::new());
+    /// let bytes = [0u8; 100];
+    /// let fut = stack.as_ref().or_box().emplace(async move { bytes.len() });
+    /// assert!(!fut.is_inline());
+    /// # drop(fut);
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn or_box(self: Pin<&Self>) -> Scratch<'_> {
+        self.lend(Fallback::SideStackOrBox)
+    }
+
+    /// Lends the stack; the callee may never allocate, and a future that
+    /// does not fit the free bytes makes `emplace` panic.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let stack = core::pin::pin!(stackslot::SideStack::<256>::new());
+    /// let fut = stack.as_ref().stack_only().emplace(async { 1 });
+    /// assert!(fut.is_inline());
+    /// assert!(stack.used() > 0);
+    /// # drop(fut);
+    /// ```
+    pub fn stack_only(self: Pin<&Self>) -> Scratch<'_> {
+        self.lend(Fallback::SideStack)
+    }
+
+    /// The bytes taken by frames still in use.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let stack = core::pin::pin!(stackslot::SideStack::<256>::new());
+    /// assert_eq!(stack.used(), 0);
+    /// ```
+    pub fn used(&self) -> usize {
+        let region = self.region_start();
+        self.core.locked(|state| {
+            // SAFETY: `region` starts this stack's region.
+            unsafe { state.reclaim(region) };
+            state.top
+        })
+    }
+
+    /// A copy of the counters: futures placed on the stack (hits) and those
+    /// that did not fit (fallbacks).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let stack = core::pin::pin!(stackslot::SideStack::<256>::new());
+    /// drop(stack.as_ref().stack_only().emplace(async { 1 }));
+    /// assert_eq!(stack.stats().hits(), 1);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.core.locked(|state| state.stats)
+    }
+
+    /// The start of the region, with the provenance of the whole stack.
+    fn region_start(&self) -> NonNull<u8> {
+        // SAFETY: the region is a field of the stack, at this offset.
+        unsafe {
+            NonNull::from(self)
+                .cast::<u8>()
+                .add(self.core.region_offset)
+        }
+    }
+
+    fn lend(self: Pin<&Self>, fallback: Fallback) -> Scratch<'_> {
+        // SAFETY:
+        // - The space pointer points to the whole (pinned) stack, whose first
+        //   field is its `Core`: a side-stack scratch has no room of its
+        //   own, and its fallback (`SideStack*`) reads it as the `Core`.
+        // - The stack is borrowed for the scratch's lifetime, so it is
+        //   neither moved (it is pinned) nor dropped meanwhile.
+        unsafe {
+            Scratch::from_space(
+                NonNull::from(self.get_ref()).cast(),
+                SpaceInfo::none(fallback),
+            )
+        }
+    }
+}
+
+impl State {
+    /// The frame at `offset` in the region that starts at `region`.
+    ///
+    /// # Safety
+    ///
+    /// `offset` is within that region (a pushed frame, or where one is being
+    /// pushed).
+    unsafe fn frame(region: NonNull<u8>, offset: usize) -> NonNull<Frame> {
+        // SAFETY: `offset` is within the region (contract).
+        unsafe { region.add(offset) }.cast()
+    }
+
+    /// Pops the frames at the top whose futures are gone.
+    ///
+    /// # Safety
+    ///
+    /// `region` starts the region of this state's stack.
+    unsafe fn reclaim(&mut self, region: NonNull<u8>) {
+        while let Some(offset) = self.last {
+            // SAFETY: offsets in the chain are pushed frames of the region.
+            let frame = unsafe { Self::frame(region, offset) };
+            // SAFETY: as above.
+            if unsafe { occupancy(frame) }.is_occupied() {
+                break;
+            }
+            // SAFETY: as above; a frame's header is written only when pushed.
+            let frame = unsafe { frame.as_ref() };
+            self.top = frame.start;
+            self.last = frame.below;
+        }
+    }
+}
+
+impl Core {
+    /// Runs `f` on the state, holding the lock.
+    fn locked<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        struct Unlock<'a>(&'a AtomicBool);
+        impl Drop for Unlock<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        while self
+            .busy
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        let _unlock = Unlock(&self.busy);
+        // SAFETY: the lock is held: no other reference to the state exists.
+        f(unsafe { &mut *self.state.get() })
+    }
+
+    /// Pushes `f` in a new frame if it fits the free bytes.
+    ///
+    /// # Safety
+    ///
+    /// `stack` points to the whole side stack whose core this is, pinned and
+    /// borrowed for `'s`.
+    unsafe fn try_push<'s, F: Future + 's>(
+        &'s self,
+        stack: NonNull<u8>,
+        f: F,
+    ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+        // SAFETY: `stack` points to the whole stack (contract), whose region
+        // is at this offset.
+        let region = unsafe { stack.add(self.region_offset) };
+        self.locked(|state| {
+            // SAFETY: `region` starts this stack's region (contract).
+            unsafe { state.reclaim(region) };
+            let start = state.top;
+            let frame_at = start.next_multiple_of(align_of::<F>().max(align_of::<Frame>()));
+            let end = frame_at + InSpace::<F, Frame>::OFFSET + size_of::<F>();
+            let misfit = if align_of::<F>() > self.align {
+                Some(FallbackReason::Alignment)
+            } else if end > self.capacity {
+                Some(FallbackReason::Size)
+            } else {
+                None
+            };
+            state
+                .stats
+                .record(size_of::<F>(), const { bucket(size_of::<F>()) }, misfit);
+            if misfit.is_some() {
+                let free = SpaceInfo::new(self.capacity - start, self.align, Fallback::Refuse);
+                return Err(Overflow::new(f, free));
+            }
+            // SAFETY: the frame and `F` after it end at `end <= capacity`,
+            // within the region; the region is aligned to `self.align`, at
+            // least `F`'s and the frame's alignment, so the frame is aligned;
+            // the bytes from `start` up belong to no frame.
+            let frame = unsafe {
+                let frame = State::frame(region, frame_at);
+                frame.write(Frame {
+                    occupancy: Occupancy::vacant(),
+                    start,
+                    below: state.last,
+                });
+                frame
+            };
+            state.last = Some(frame_at);
+            state.top = end;
+            // SAFETY: the frame is vacant and holds `F` at its offset; it is
+            // recorded as occupied before the lock is released (frames record
+            // every future), so it is not popped before its future is gone.
+            Ok(unsafe { InSpace::<F, Frame>::place(frame, f) })
+        })
+    }
+
+    /// The core of the side stack a scratch's space points to.
+    ///
+    /// # Safety
+    ///
+    /// `stack` was lent by a side stack's `lend` and is borrowed for `'s`.
+    unsafe fn of<'s>(stack: NonNull<u8>) -> &'s Core {
+        // SAFETY: the stack starts with its `Core` (`repr(C)`, after a
+        // zero-sized field) and is borrowed for `'s` (contract).
+        unsafe { stack.cast::<Core>().as_ref() }
+    }
+
+    /// The fallback of a side stack's scratch: a frame, or the heap (or a
+    /// panic) when the future does not fit the free bytes.
+    ///
+    /// # Safety
+    ///
+    /// `stack` is the space of a scratch lent by a side stack, borrowed for
+    /// `'s`.
+    #[track_caller]
+    pub(crate) unsafe fn place<'s, F: Future + 's>(
+        stack: NonNull<u8>,
+        fallback: Fallback,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
+        // SAFETY: as the contract says.
+        match unsafe { Self::try_place(stack, f) } {
+            Ok(raw) => raw,
+            Err(overflow) => match fallback {
+                #[cfg(feature = "alloc")]
+                Fallback::SideStackOrBox => Boxed::place(overflow.into_inner()),
+                _ => {
+                    let space = SpaceInfo::new(
+                        overflow.capacity(),
+                        overflow.space_align(),
+                        Fallback::Refuse,
+                    );
+                    stack_only_overflow(overflow.into_inner(), space)
+                }
+            },
+        }
+    }
+
+    /// [`Core::place`] without the heap or the panic.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Core::place`].
+    pub(crate) unsafe fn try_place<'s, F: Future + 's>(
+        stack: NonNull<u8>,
+        f: F,
+    ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+        // SAFETY: as the contract says.
+        unsafe { Self::of(stack).try_push(stack, f) }
+    }
+}
+
+impl<const N: usize, A: Alignment> Default for SideStack<N, A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize, A: Alignment> Drop for SideStack<N, A> {
+    /// # Panics
+    ///
+    /// Never; aborts the process if a leaked future with drop glue still
+    /// lives on the stack.
+    fn drop(&mut self) {
+        let region = self.region_start();
+        let mut next = self.core.state.get_mut().last;
+        while let Some(offset) = next {
+            // SAFETY: offsets in the chain are pushed frames of the region.
+            let frame = unsafe { State::frame(region, offset) };
+            // SAFETY: as above.
+            unsafe { occupancy(frame) }.assert_vacant(STORAGE, Event::Drop);
+            // SAFETY: as above; a frame's header is written only when pushed.
+            next = unsafe { frame.as_ref() }.below;
+        }
+    }
+}
+
+impl<const N: usize, A: Alignment> fmt::Debug for SideStack<N, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SideStack")
+            .field("capacity", &N)
+            .field("alignment", &A::BYTES)
+            .field("used", &self.used())
+            .field("stats", &self.stats())
+            .finish()
+    }
+}

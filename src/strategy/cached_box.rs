@@ -1,0 +1,127 @@
+//! [`CachedBox`]: the callee keeps one reusable allocation.
+
+use core::future::Future;
+use core::pin::Pin;
+
+use crate::adapter::Strategy;
+use crate::heap_slot::HeapSlot;
+use crate::overflow::stack_only_overflow;
+use crate::raw::RawFuture;
+use crate::scratch::Scratch;
+use crate::slot_future::{LocalSlotFuture, SlotFuture};
+
+/// For `&mut self` methods, a future that does not fit the caller's space
+/// goes to one heap buffer that the adapter keeps across calls and across
+/// callers, growing to the largest future seen: the callee-side cached box.
+///
+/// Cost: one heap buffer per adapter, kept while the adapter lives (the
+/// proposal's "adds a pointer to the object"); zero allocations per call
+/// once the buffer is large enough. `&self` methods cannot use the buffer
+/// (several of their futures may be alive at once) and fall back as the
+/// caller's scratch allows. When the caller's scratch may not allocate
+/// (`stack_only`), the buffer is used only if it is already large enough,
+/// and otherwise the call panics like `stack_only` does.
+///
+/// # Example
+///
+/// ```
+/// use core::pin::{pin, Pin};
+/// use stackslot::{Slot, Strategy, strategy::CachedBox};
+///
+/// let mut strategy = CachedBox::default();
+/// let mut slot = pin!(Slot::<64>::new());
+/// for _ in 0..3 {
+///     let bytes = [0u8; 500];
+///     let fut = Pin::new(&mut strategy).emplace_exclusive(slot.as_mut().or_box(), async move { bytes.len() });
+///     drop(fut);
+/// }
+/// assert_eq!(strategy.cache().stats().fallbacks(), 1); // allocated once
+/// assert_eq!(strategy.cache().stats().hits(), 2);
+/// ```
+#[derive(Debug, Default)]
+pub struct CachedBox {
+    cache: HeapSlot,
+}
+
+impl CachedBox {
+    /// The buffer, for its capacity and counters.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let strategy = stackslot::strategy::CachedBox::default();
+    /// assert_eq!(strategy.cache().capacity(), 0);
+    /// ```
+    pub fn cache(&self) -> &HeapSlot {
+        &self.cache
+    }
+
+    /// Places `f` in the caller's spaces if one holds it without
+    /// allocating, otherwise in the cache (growing it if the caller allows
+    /// allocation).
+    fn place<'s, F: Future + 's>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
+        let may_allocate = scratch.may_allocate();
+        match scratch.try_place(f) {
+            Ok(raw) => raw,
+            Err(overflow) => {
+                let (f, space) = overflow.into_parts();
+                let cache = self.get_mut().cache.scratch();
+                if may_allocate || cache.fits::<F>() {
+                    cache.place(f)
+                } else {
+                    stack_only_overflow(f, space)
+                }
+            }
+        }
+    }
+}
+
+impl Strategy for CachedBox {
+    #[inline]
+    fn emplace_shared<'s, F>(&'s self, scratch: Scratch<'s>, f: F) -> SlotFuture<'s, F::Output>
+    where
+        F: Future + Send + 's,
+    {
+        scratch.emplace(f)
+    }
+
+    #[inline]
+    fn emplace_shared_local<'s, F>(
+        &'s self,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> LocalSlotFuture<'s, F::Output>
+    where
+        F: Future + 's,
+    {
+        scratch.emplace_local(f)
+    }
+
+    #[inline]
+    fn emplace_exclusive<'s, F>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> SlotFuture<'s, F::Output>
+    where
+        F: Future + Send + 's,
+    {
+        SlotFuture::from_raw(self.place(scratch, f))
+    }
+
+    #[inline]
+    fn emplace_exclusive_local<'s, F>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> LocalSlotFuture<'s, F::Output>
+    where
+        F: Future + 's,
+    {
+        LocalSlotFuture::from_raw(self.place(scratch, f))
+    }
+}

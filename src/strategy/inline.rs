@@ -1,0 +1,126 @@
+//! [`Inline`]: the adapter owns a slot for the futures of `&mut self`
+//! methods.
+
+use core::future::Future;
+use core::pin::Pin;
+
+use crate::adapter::Strategy;
+use crate::align::{Align16, Alignment};
+use crate::raw::RawFuture;
+use crate::scratch::Scratch;
+use crate::slot::Slot;
+use crate::slot_future::{LocalSlotFuture, SlotFuture};
+use crate::stats::Stats;
+
+/// For `&mut self` methods, the future goes into an `N`-byte slot inside the
+/// adapter; one that does not fit falls back to the caller's scratch.
+///
+/// The proposal's "inline it into the iterator", and what `Stream::poll_next`
+/// does by hand: no allocation and no caller space for the common future,
+/// at the cost of `N` bytes (plus the slot's header) in the object. Only one
+/// `&mut self` future can be alive at a time, which the borrow of the
+/// adapter guarantees; `&self` methods use the caller's scratch. The
+/// adapter holds a pinned slot, so it is used pinned:
+/// `Pin<&mut Inline<T, N>>` is what coerces to the dyn trait (e.g. make it
+/// with [`core::pin::pin!`]).
+///
+/// A handle leaked from the inline slot makes the adapter's next `&mut self`
+/// call, or dropping it, abort, as for any [`Slot`].
+///
+/// # Example
+///
+/// ```
+/// use core::pin::{pin, Pin};
+/// use stackslot::{Slot, Strategy, strategy::Inline};
+///
+/// let mut strategy = pin!(Inline::<128>::default());
+/// let mut caller = pin!(Slot::<16>::new());
+/// let bytes = [0u8; 100];
+/// let fut = strategy.as_mut().emplace_exclusive(caller.as_mut().or_box(), async move { bytes.len() });
+/// assert!(fut.is_inline());
+/// drop(fut);
+/// assert_eq!(strategy.stats().hits(), 1);
+/// assert_eq!(caller.stats().emplacements(), 0); // the caller's slot was not needed
+/// ```
+#[derive(Debug, Default)]
+pub struct Inline<const N: usize, A: Alignment = Align16> {
+    slot: Slot<N, A>,
+}
+
+impl<const N: usize, A: Alignment> Inline<N, A> {
+    /// The inline slot's counters.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let strategy = stackslot::strategy::Inline::<64>::default();
+    /// assert_eq!(strategy.stats().emplacements(), 0);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.slot.stats()
+    }
+
+    fn slot(self: Pin<&mut Self>) -> Pin<&mut Slot<N, A>> {
+        // SAFETY: pin projection to the only field, which is structurally
+        // pinned; `Inline` has no `Drop` impl and is not `repr(packed)`.
+        unsafe { self.map_unchecked_mut(|this| &mut this.slot) }
+    }
+
+    /// The inline slot if `f` fits it, the caller's scratch otherwise.
+    fn place<'s, F: Future + 's>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
+        match self.slot().stack_only().try_place(f) {
+            Ok(raw) => raw,
+            Err(overflow) => scratch.place(overflow.into_parts().0),
+        }
+    }
+}
+
+impl<const N: usize, A: Alignment> Strategy for Inline<N, A> {
+    #[inline]
+    fn emplace_shared<'s, F>(&'s self, scratch: Scratch<'s>, f: F) -> SlotFuture<'s, F::Output>
+    where
+        F: Future + Send + 's,
+    {
+        scratch.emplace(f)
+    }
+
+    #[inline]
+    fn emplace_shared_local<'s, F>(
+        &'s self,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> LocalSlotFuture<'s, F::Output>
+    where
+        F: Future + 's,
+    {
+        scratch.emplace_local(f)
+    }
+
+    #[inline]
+    fn emplace_exclusive<'s, F>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> SlotFuture<'s, F::Output>
+    where
+        F: Future + Send + 's,
+    {
+        SlotFuture::from_raw(self.place(scratch, f))
+    }
+
+    #[inline]
+    fn emplace_exclusive_local<'s, F>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> LocalSlotFuture<'s, F::Output>
+    where
+        F: Future + 's,
+    {
+        LocalSlotFuture::from_raw(self.place(scratch, f))
+    }
+}
