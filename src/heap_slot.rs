@@ -147,21 +147,16 @@ impl HeapSlot {
     /// # drop(fut);
     /// ```
     pub fn scratch(&mut self) -> Scratch<'_> {
-        let (space, info) = match self.buffer {
-            Some(buffer) => (
-                buffer,
-                SpaceInfo::new(self.capacity, self.align, Fallback::Grow),
-            ),
-            None => (
-                NonNull::from(&mut *self).cast::<Header>(),
-                SpaceInfo::new(0, MIN_SPACE_ALIGN, Fallback::Grow),
-            ),
-        };
-        // SAFETY: `space` heads a live space: the buffer, or the empty header
-        // that starts this `repr(C)` heap slot (reached through a pointer to
-        // the whole heap slot).
-        unsafe { occupancy(space) }.assert_vacant(STORAGE, Event::Reuse);
+        let (buffer, capacity, align) = (self.buffer, self.capacity, self.align);
+        // Every pointer below derives from this one, to the whole heap slot.
         let this = NonNull::from(self);
+        let (space, info) = match buffer {
+            Some(buffer) => (buffer, SpaceInfo::new(capacity, align, Fallback::Grow)),
+            // The empty header starts this `repr(C)` struct.
+            None => (this.cast::<Header>(), SpaceInfo::new(0, MIN_SPACE_ALIGN, Fallback::Grow)),
+        };
+        // SAFETY: `space` heads a live space: the buffer, or the empty header.
+        unsafe { occupancy(space) }.assert_vacant(STORAGE, Event::Reuse);
         // SAFETY:
         // - `space` heads a vacant space: the buffer (a header followed by
         //   `capacity` bytes, aligned to `align`, size rounded up to it) or
