@@ -1,68 +1,117 @@
-//! The hit/fallback report: calls a dyn async trait whose implementors return
-//! futures of different sizes, through every named slot class, and prints how
-//! many calls fit the slot and how many fell back to the heap.
+//! The hit/fallback report: calls a dyn async trait whose implementors
+//! return futures of different sizes, in realistic mixes, through every
+//! slot class, the strategies and the peers, and prints a table per
+//! workload: ns per call, exact heap allocations per call, hit ratio,
+//! fallbacks by reason, the stack bytes each caller reserves, the ratios
+//! against the floor and the peers, and the sizing advice of
+//! `Stats::smallest_class`. Writes the same as Markdown and an SVG chart
+//! under `target/stackslot-report/`.
 //!
-//! Run with `cargo run --release --example report`.
+//! Run with `cargo run --release --example report`; add `-- --quick` (or
+//! set `STACKSLOT_REPORT_QUICK=1`) for a few short rounds, as CI does.
+//! The timings are for people to read: compare them within one run.
 
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+mod alloc_count;
+mod chart;
+mod contenders;
+mod handlers;
+mod measure;
+mod tables;
+mod workloads;
 
-use stackslot::{Scratch, Slot, SlotFuture, Stats};
+use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
+use std::time::Instant;
+use std::{env, fs, io};
 
-/// A dyn-compatible request handler.
-trait DynHandler {
-    fn call<'s>(&'s self, scratch: Scratch<'s>, request: u64) -> SlotFuture<'s, u64>;
+use measure::{Settings, WorkloadResult};
+use workloads::WORKLOADS;
+
+#[global_allocator]
+static ALLOCATOR: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
+
+fn quick_mode() -> bool {
+    env::args().any(|arg| arg == "--quick")
+        || env::var_os("STACKSLOT_REPORT_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-/// A handler whose future carries `K` bytes of state.
-struct Handler<const K: usize>;
-
-impl<const K: usize> DynHandler for Handler<K> {
-    fn call<'s>(&'s self, scratch: Scratch<'s>, request: u64) -> SlotFuture<'s, u64> {
-        let state = [request as u8; K];
-        scratch.emplace(async move { state.iter().map(|&b| u64::from(b)).sum::<u64>() + request })
-    }
+/// `target/stackslot-report/`: beside the `release` or `debug` directory
+/// that holds this example's binary, wherever the target directory is.
+fn output_dir() -> PathBuf {
+    let target = env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("target"));
+    target.join("stackslot-report")
 }
 
-/// Calls every handler in `mix` (90% small, 9% medium, 1% large) through one
-/// slot of `N` bytes and returns the slot's counters.
-fn run_mix<const N: usize>(mix: &[&dyn DynHandler]) -> Stats {
-    let mut slot = pin!(Slot::<N>::new());
-    let mut cx = Context::from_waker(Waker::noop());
-    for (i, handler) in mix.iter().cycle().take(10_000).enumerate() {
-        let mut fut = handler.call(slot.as_mut().or_box(), i as u64);
-        assert!(matches!(pin!(&mut fut).poll(&mut cx), Poll::Ready(_)));
-    }
-    slot.stats()
-}
-
-fn main() {
-    let (small, medium, large) = (Handler::<48>, Handler::<400>, Handler::<3000>);
-    let mut mix: Vec<&dyn DynHandler> = vec![&small; 90];
-    mix.extend([&medium as &dyn DynHandler; 9]);
-    mix.push(&large);
-
-    println!("workload: 10,000 calls, 90% small / 9% medium / 1% large futures");
+fn main() -> io::Result<()> {
+    let quick = quick_mode();
+    let settings = if quick {
+        Settings::QUICK
+    } else {
+        Settings::FULL
+    };
+    let mode = if quick { "quick" } else { "full" };
+    let started = Instant::now();
     println!(
-        "{:>10} {:>8} {:>10} {:>10} {:>16}",
-        "slot", "hits", "fallbacks", "hit ratio", "largest future"
+        "stackslot report ({mode}: {} rounds of {} calls per row, median shown; \
+         ratios are row time / reference time, below 1 is faster)\n",
+        settings.rounds, settings.calls
     );
-    for (class, stats) in [
-        (64, run_mix::<64>(&mix)),
-        (128, run_mix::<128>(&mix)),
-        (256, run_mix::<256>(&mix)),
-        (512, run_mix::<512>(&mix)),
-        (1024, run_mix::<1024>(&mix)),
-        (2048, run_mix::<2048>(&mix)),
-        (4096, run_mix::<4096>(&mix)),
-    ] {
-        println!(
-            "{:>10} {:>8} {:>10} {:>9.1}% {:>14} B",
-            format!("Slot<{class}>"),
-            stats.hits(),
-            stats.fallbacks(),
-            100.0 * stats.hits() as f64 / stats.emplacements() as f64,
-            stats.largest_future()
-        );
+
+    let rows = contenders::all();
+    let terminal = io::stderr().is_terminal();
+    let mut results: Vec<WorkloadResult> = Vec::new();
+    for (w, workload) in WORKLOADS.iter().enumerate() {
+        let progress = format!("[{}/{}] {}", w + 1, WORKLOADS.len(), workload.name);
+        if !terminal {
+            eprintln!("{progress}");
+        }
+        let result = measure::run(workload, &rows, &settings, |round| {
+            if terminal {
+                eprint!(
+                    "\r\x1b[2K{progress}: round {}/{}",
+                    round + 1,
+                    settings.rounds
+                );
+                let _ = io::stderr().flush();
+            }
+        });
+        if terminal {
+            eprint!("\r\x1b[2K");
+        }
+        println!("{}", tables::text(&result));
+        results.push(result);
     }
+
+    let dir = output_dir();
+    fs::create_dir_all(&dir)?;
+    let markdown_path = dir.join("report.md");
+    let chart_path = dir.join("report.svg");
+    let mut markdown = format!(
+        "# stackslot report\n\n`cargo run --release --example report` ({mode}: {} rounds of {} \
+         calls per row, median ns per call). Ratios are row time / reference time: below 1 is \
+         faster. `SF<4096>` is `StackFuture<4096>::from_or_box`. Timings are for people to \
+         read: compare them within one run.\n\n",
+        settings.rounds, settings.calls
+    );
+    for result in &results {
+        markdown.push_str(&tables::markdown(result));
+    }
+    fs::write(&markdown_path, markdown)?;
+    fs::write(
+        &chart_path,
+        chart::svg(
+            &results,
+            "stackslot: hit ratio and cost per call by slot size",
+        ),
+    )?;
+    println!(
+        "wrote {} and {} in {:.1} s",
+        markdown_path.display(),
+        chart_path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
