@@ -62,10 +62,15 @@ pub struct WorkloadResult {
 }
 
 impl WorkloadResult {
-    /// The statistics of a slot row: the histogram of future sizes is the
-    /// same whatever the slot's size, so any slot row gives the advice.
+    /// The statistics of the slot row with the most hits. The histogram of
+    /// future sizes is the same whatever the slot's size, but a future that
+    /// fails both the size and the alignment check counts as a size
+    /// fallback, so the largest slot tells alignment fallbacks best.
     pub fn slot_stats(&self) -> Option<Stats> {
-        self.rows.iter().find_map(|row| row.stats)
+        self.rows
+            .iter()
+            .filter_map(|row| row.stats)
+            .max_by_key(Stats::hits)
     }
 }
 

@@ -132,20 +132,26 @@ pub fn text(result: &WorkloadResult) -> String {
     out
 }
 
+/// `text` with `<` and `>` escaped, so that `Slot<64>` is not read as HTML.
+fn escape(text: &str) -> String {
+    text.replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The table as Markdown.
 pub fn markdown(result: &WorkloadResult) -> String {
-    let mut out = format!("### {}\n\n", result.workload.name);
+    let mut out = format!("### {}\n\n", escape(result.workload.name));
     for text in preamble(result) {
-        writeln!(out, "{text}  ").unwrap();
+        writeln!(out, "{}  ", escape(&text)).unwrap();
     }
-    writeln!(out, "\n| {} |", HEADER.join(" | ")).unwrap();
+    writeln!(out, "\n| {} |", escape(&HEADER.join(" | "))).unwrap();
     let align: Vec<&str> = (0..HEADER.len())
         .map(|c| if c == 0 { "---" } else { "---:" })
         .collect();
     writeln!(out, "| {} |", align.join(" | ")).unwrap();
-    for row in cells(result) {
+    for mut row in cells(result) {
+        row[0] = format!("`{}`", row[0]);
         writeln!(out, "| {} |", row.join(" | ")).unwrap();
     }
-    writeln!(out, "\n{}\n", advice(result)).unwrap();
+    writeln!(out, "\n{}\n", escape(&advice(result))).unwrap();
     out
 }
