@@ -26,7 +26,7 @@ pub trait Contender {
     /// Bytes the caller reserves for the callee's future.
     fn stack_bytes(&self) -> usize;
     /// Makes every call, in order.
-    fn run(&self, calls: &[Call]) -> Outcome;
+    fn run(&mut self, calls: &[Call]) -> Outcome;
     /// The share of calls whose future did not go to the heap, when the
     /// row has no slot statistics; `None` where it means nothing.
     fn inline_ratio(&self, _allocations_per_call: f64) -> Option<f64> {
@@ -57,7 +57,7 @@ impl Contender for Floor {
     fn stack_bytes(&self) -> usize {
         0
     }
-    fn run(&self, calls: &[Call]) -> Outcome {
+    fn run(&mut self, calls: &[Call]) -> Outcome {
         let mut checksum = 0u64;
         for call in calls {
             checksum = checksum.wrapping_add(self.0.get(call.kind).call_sync(call.req));
@@ -79,7 +79,7 @@ impl Contender for BoxPerCall {
     fn stack_bytes(&self) -> usize {
         size_of::<Pin<Box<dyn Future<Output = u64> + Send>>>()
     }
-    fn run(&self, calls: &[Call]) -> Outcome {
+    fn run(&mut self, calls: &[Call]) -> Outcome {
         let mut checksum = 0u64;
         for call in calls {
             let future = self.0.get(call.kind).call_boxed(call.req);
@@ -105,7 +105,7 @@ impl<const N: usize> Contender for StackFutureRow<N> {
     fn stack_bytes(&self) -> usize {
         size_of::<StackFuture<'static, u64, N>>()
     }
-    fn run(&self, calls: &[Call]) -> Outcome {
+    fn run(&mut self, calls: &[Call]) -> Outcome {
         let mut checksum = 0u64;
         for call in calls {
             let handler = self.0.get(call.kind);
@@ -150,13 +150,13 @@ impl<const N: usize> Contender for SlotRow<N> {
     fn stack_bytes(&self) -> usize {
         size_of::<Slot<N>>()
     }
-    fn run(&self, calls: &[Call]) -> Outcome {
+    fn run(&mut self, calls: &[Call]) -> Outcome {
         let mut slot = pin!(Slot::<N>::new());
         let mut checksum = 0u64;
         for call in calls {
             let future = self
                 .fleet
-                .get(call.kind)
+                .get_mut(call.kind)
                 .call(slot.as_mut().or_box(), call.req);
             checksum = checksum.wrapping_add(block_on(future));
         }
@@ -193,7 +193,8 @@ pub fn all() -> Vec<Box<dyn Contender>> {
 
 /// The rows of the callee-side strategies of `src/strategy/`: each wraps
 /// every implementor in an `Adapter` with the strategy and is called
-/// through a `Slot<256>`. Add one line per strategy.
+/// through a `Slot<256>`. Add one entry per strategy `S` (it needs
+/// `S: Strategy + Default + Sync + 'static`).
 fn strategies() -> Vec<Box<dyn Contender>> {
     vec![Box::new(SlotRow::<256> {
         label: "strategy Boxing, Slot<256>".into(),

@@ -20,8 +20,11 @@ pub trait Work: Sync {
 pub trait Handler: Sync {
     /// The floor: a synchronous dyn call doing the same work.
     fn call_sync(&self, req: u64) -> u64;
-    /// `stackslot`: the caller lends a scratch.
-    fn call<'s>(&'s self, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64>;
+    /// `stackslot`: the caller lends a scratch. Through a pinned `&mut`
+    /// receiver, as the `dyn_trait` macro writes a `&mut self` method, so
+    /// that every strategy can serve it, including those with storage of
+    /// their own (a cached buffer, an inline slot, an arena).
+    fn call<'s>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64>;
     /// `async-trait`: a `Box` per call.
     fn call_boxed(&self, req: u64) -> Pin<Box<dyn Future<Output = u64> + Send + '_>>;
     /// `stackfuture`: 256 bytes returned by value, boxed when too large.
@@ -34,8 +37,8 @@ impl<W: Work> Handler for W {
     fn call_sync(&self, req: u64) -> u64 {
         self.handle_sync(req)
     }
-    fn call<'s>(&'s self, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64> {
-        scratch.emplace(self.handle(req))
+    fn call<'s>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64> {
+        scratch.emplace(self.into_ref().get_ref().handle(req))
     }
     fn call_boxed(&self, req: u64) -> Pin<Box<dyn Future<Output = u64> + Send + '_>> {
         Box::pin(self.handle(req))
@@ -54,9 +57,9 @@ impl<W: Work, S: Strategy + Sync> Handler for Adapter<W, S> {
     fn call_sync(&self, req: u64) -> u64 {
         self.inner().handle_sync(req)
     }
-    fn call<'s>(&'s self, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64> {
-        let (inner, strategy) = self.parts();
-        strategy.emplace_shared(scratch, inner.handle(req))
+    fn call<'s>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64> {
+        let (inner, strategy) = self.parts_pinned();
+        strategy.emplace_exclusive(scratch, inner.handle(req))
     }
     fn call_boxed(&self, req: u64) -> Pin<Box<dyn Future<Output = u64> + Send + '_>> {
         Box::pin(self.inner().handle(req))
@@ -160,27 +163,28 @@ impl Kind {
     }
 }
 
-/// One handler per [`Kind`], indexed by `kind as usize`.
-pub struct Fleet(Vec<Box<dyn Handler>>);
+/// One handler per [`Kind`], indexed by `kind as usize`, pinned because
+/// a strategy's storage may be.
+pub struct Fleet(Vec<Pin<Box<dyn Handler>>>);
 
 impl Fleet {
     /// The implementors themselves.
     pub fn plain() -> Self {
         Fleet(vec![
-            Box::new(Tiny::default()),
-            Box::new(Small::default()),
-            Box::new(Medium::default()),
-            Box::new(Large::default()),
-            Box::new(Huge::default()),
-            Box::new(Padded),
+            Box::pin(Tiny::default()),
+            Box::pin(Small::default()),
+            Box::pin(Medium::default()),
+            Box::pin(Large::default()),
+            Box::pin(Huge::default()),
+            Box::pin(Padded),
         ])
     }
 
     /// The implementors, each wrapped in an adapter with strategy `S`.
     pub fn adapted<S: Strategy + Default + Sync + 'static>() -> Self {
         fn wrap<W: Work + Default + 'static, S: Strategy + Default + Sync + 'static>()
-        -> Box<dyn Handler> {
-            Box::new(Adapter::<W, S>::new(W::default()))
+        -> Pin<Box<dyn Handler>> {
+            Box::pin(Adapter::<W, S>::new(W::default()))
         }
         Fleet(vec![
             wrap::<Tiny, S>(),
@@ -195,5 +199,10 @@ impl Fleet {
     #[inline(always)]
     pub fn get(&self, kind: Kind) -> &dyn Handler {
         &*self.0[kind as usize]
+    }
+
+    #[inline(always)]
+    pub fn get_mut(&mut self, kind: Kind) -> Pin<&mut dyn Handler> {
+        self.0[kind as usize].as_mut()
     }
 }

@@ -60,7 +60,7 @@ fn main() -> io::Result<()> {
         settings.rounds, settings.calls
     );
 
-    let rows = contenders::all();
+    let mut rows = contenders::all();
     let terminal = io::stderr().is_terminal();
     let mut results: Vec<WorkloadResult> = Vec::new();
     for (w, workload) in WORKLOADS.iter().enumerate() {
@@ -68,7 +68,7 @@ fn main() -> io::Result<()> {
         if !terminal {
             eprintln!("{progress}");
         }
-        let result = measure::run(workload, &rows, &settings, |round| {
+        let result = measure::run(workload, &mut rows, &settings, |round| {
             if terminal {
                 eprint!(
                     "\r\x1b[2K{progress}: round {}/{}",

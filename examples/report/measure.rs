@@ -77,7 +77,7 @@ impl WorkloadResult {
 /// Runs `workload` through `rows`; `progress` is told each round.
 pub fn run(
     workload: &'static Workload,
-    rows: &[Box<dyn Contender>],
+    rows: &mut [Box<dyn Contender>],
     settings: &Settings,
     mut progress: impl FnMut(usize),
 ) -> WorkloadResult {
@@ -86,7 +86,7 @@ pub fn run(
 
     let mut results: Vec<RowResult> = Vec::with_capacity(rows.len());
     let mut checksum = None;
-    for row in rows {
+    for row in rows.iter_mut() {
         let (outcome, allocations) = count_allocations(|| row.run(&calls));
         // Every convention computes the same outputs; a difference is a bug.
         assert_eq!(
