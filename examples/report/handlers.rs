@@ -1,0 +1,208 @@
+//! The callee side: a dyn-compatible request handler and its implementors,
+//! whose futures hold state of different sizes across an `.await`.
+
+use std::future::{Future, ready};
+use std::mem::size_of_val;
+use std::pin::Pin;
+
+use stackfuture::StackFuture;
+use stackslot::{Adapter, Scratch, SlotFuture, Strategy};
+
+/// What an implementor does, written once: an `async fn` and the same
+/// work done synchronously (the floor).
+pub trait Work: Sync {
+    fn handle(&self, req: u64) -> impl Future<Output = u64> + Send + '_;
+    fn handle_sync(&self, req: u64) -> u64;
+}
+
+/// The dyn-compatible trait the workloads call, with one method per
+/// calling convention compared (a real trait would have one of them).
+pub trait Handler: Sync {
+    /// The floor: a synchronous dyn call doing the same work.
+    fn call_sync(&self, req: u64) -> u64;
+    /// `stackslot`: the caller lends a scratch. Through a pinned `&mut`
+    /// receiver, as the `dyn_trait` macro writes a `&mut self` method, so
+    /// that every strategy can serve it, including those with storage of
+    /// their own (a cached buffer, an inline slot, an arena).
+    fn call<'s>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64>;
+    /// `async-trait`: a `Box` per call.
+    fn call_boxed(&self, req: u64) -> Pin<Box<dyn Future<Output = u64> + Send + '_>>;
+    /// `stackfuture`: 256 bytes returned by value, boxed when too large.
+    fn call_stack_256(&self, req: u64) -> StackFuture<'_, u64, 256>;
+    /// `stackfuture`: 4 KiB returned by value, boxed when too large.
+    fn call_stack_4k(&self, req: u64) -> StackFuture<'_, u64, 4096>;
+}
+
+impl<W: Work> Handler for W {
+    fn call_sync(&self, req: u64) -> u64 {
+        self.handle_sync(req)
+    }
+    fn call<'s>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64> {
+        scratch.emplace(self.into_ref().get_ref().handle(req))
+    }
+    fn call_boxed(&self, req: u64) -> Pin<Box<dyn Future<Output = u64> + Send + '_>> {
+        Box::pin(self.handle(req))
+    }
+    fn call_stack_256(&self, req: u64) -> StackFuture<'_, u64, 256> {
+        StackFuture::from_or_box(self.handle(req))
+    }
+    fn call_stack_4k(&self, req: u64) -> StackFuture<'_, u64, 4096> {
+        StackFuture::from_or_box(self.handle(req))
+    }
+}
+
+/// An implementor behind a strategy adapter: `call` lets the strategy
+/// place the future; the other conventions are the implementor's own.
+impl<W: Work, S: Strategy + Sync> Handler for Adapter<W, S> {
+    fn call_sync(&self, req: u64) -> u64 {
+        self.inner().handle_sync(req)
+    }
+    fn call<'s>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, req: u64) -> SlotFuture<'s, u64> {
+        let (inner, strategy) = self.parts_pinned();
+        strategy.emplace_exclusive(scratch, inner.handle(req))
+    }
+    fn call_boxed(&self, req: u64) -> Pin<Box<dyn Future<Output = u64> + Send + '_>> {
+        Box::pin(self.inner().handle(req))
+    }
+    fn call_stack_256(&self, req: u64) -> StackFuture<'_, u64, 256> {
+        StackFuture::from_or_box(self.inner().handle(req))
+    }
+    fn call_stack_4k(&self, req: u64) -> StackFuture<'_, u64, 4096> {
+        StackFuture::from_or_box(self.inner().handle(req))
+    }
+}
+
+/// A handler that fills `K` bytes of state (a buffer, a parsed header)
+/// and keeps them across an `.await`, so its future holds them.
+#[derive(Default)]
+pub struct Buffered<const K: usize>;
+
+impl<const K: usize> Work for Buffered<K> {
+    async fn handle(&self, req: u64) -> u64 {
+        let mut state = [0u8; K];
+        let i = req as usize % K;
+        state[i] = req as u8;
+        ready(()).await;
+        u64::from(state[i]) + req
+    }
+
+    fn handle_sync(&self, req: u64) -> u64 {
+        let mut state = [0u8; K];
+        let i = req as usize % K;
+        state[i] = req as u8;
+        u64::from(state[i]) + req
+    }
+}
+
+/// Cache-line-aligned state, as `crossbeam`'s `CachePadded` makes it.
+#[repr(align(64))]
+struct CacheLine([u8; 64]);
+
+/// A handler whose future holds cache-line-aligned state: 64-byte aligned,
+/// more than a default slot's 16, so it falls back whatever the slot's size.
+#[derive(Default)]
+pub struct Padded;
+
+impl Work for Padded {
+    async fn handle(&self, req: u64) -> u64 {
+        let mut line = CacheLine([0; 64]);
+        line.0[req as usize % 64] = req as u8;
+        ready(()).await;
+        u64::from(line.0[req as usize % 64]) + req
+    }
+
+    fn handle_sync(&self, req: u64) -> u64 {
+        let mut line = CacheLine([0; 64]);
+        line.0[req as usize % 64] = req as u8;
+        u64::from(line.0[req as usize % 64]) + req
+    }
+}
+
+/// The implementors, as the workloads name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Tiny,
+    Small,
+    Medium,
+    Large,
+    Huge,
+    Padded,
+}
+
+pub type Tiny = Buffered<1>;
+pub type Small = Buffered<24>;
+pub type Medium = Buffered<400>;
+pub type Large = Buffered<3000>;
+pub type Huge = Buffered<6000>;
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Tiny => "tiny",
+            Kind::Small => "small",
+            Kind::Medium => "medium",
+            Kind::Large => "large",
+            Kind::Huge => "huge",
+            Kind::Padded => "cache-padded",
+        }
+    }
+
+    /// The size in bytes of this implementor's future.
+    pub fn future_size(self) -> usize {
+        fn size<W: Work + Default>() -> usize {
+            size_of_val(&W::default().handle(0))
+        }
+        match self {
+            Kind::Tiny => size::<Tiny>(),
+            Kind::Small => size::<Small>(),
+            Kind::Medium => size::<Medium>(),
+            Kind::Large => size::<Large>(),
+            Kind::Huge => size::<Huge>(),
+            Kind::Padded => size::<Padded>(),
+        }
+    }
+}
+
+/// One handler per [`Kind`], indexed by `kind as usize`, pinned because
+/// a strategy's storage may be.
+pub struct Fleet(Vec<Pin<Box<dyn Handler>>>);
+
+impl Fleet {
+    /// The implementors themselves.
+    pub fn plain() -> Self {
+        Fleet(vec![
+            Box::pin(Tiny::default()),
+            Box::pin(Small::default()),
+            Box::pin(Medium::default()),
+            Box::pin(Large::default()),
+            Box::pin(Huge::default()),
+            Box::pin(Padded),
+        ])
+    }
+
+    /// The implementors, each wrapped in an adapter with strategy `S`.
+    pub fn adapted<S: Strategy + Default + Sync + 'static>() -> Self {
+        fn wrap<W: Work + Default + 'static, S: Strategy + Default + Sync + 'static>()
+        -> Pin<Box<dyn Handler>> {
+            Box::pin(Adapter::<W, S>::new(W::default()))
+        }
+        Fleet(vec![
+            wrap::<Tiny, S>(),
+            wrap::<Small, S>(),
+            wrap::<Medium, S>(),
+            wrap::<Large, S>(),
+            wrap::<Huge, S>(),
+            wrap::<Padded, S>(),
+        ])
+    }
+
+    #[inline(always)]
+    pub fn get(&self, kind: Kind) -> &dyn Handler {
+        &*self.0[kind as usize]
+    }
+
+    #[inline(always)]
+    pub fn get_mut(&mut self, kind: Kind) -> Pin<&mut dyn Handler> {
+        self.0[kind as usize].as_mut()
+    }
+}

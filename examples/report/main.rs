@@ -1,0 +1,117 @@
+//! The hit/fallback report: calls a dyn async trait whose implementors
+//! return futures of different sizes, in realistic mixes, through every
+//! slot class, the strategies and the peers, and prints a table per
+//! workload: ns per call, exact heap allocations per call, hit ratio,
+//! fallbacks by reason, the stack bytes each caller reserves, the ratios
+//! against the floor and the peers, and the sizing advice of
+//! `Stats::smallest_class`. Writes the same as Markdown and an SVG chart
+//! under `target/stackslot-report/`.
+//!
+//! Run with `cargo run --release --example report`; add `-- --quick` (or
+//! set `STACKSLOT_REPORT_QUICK=1`) for a few short rounds, as CI does.
+//! The timings are for people to read: compare them within one run.
+
+mod alloc_count;
+mod chart;
+mod contenders;
+mod handlers;
+mod measure;
+mod tables;
+mod workloads;
+
+use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
+use std::time::Instant;
+use std::{env, fs, io};
+
+use measure::{Settings, WorkloadResult};
+use workloads::WORKLOADS;
+
+#[global_allocator]
+static ALLOCATOR: alloc_count::CountingAlloc = alloc_count::CountingAlloc;
+
+fn quick_mode() -> bool {
+    env::args().any(|arg| arg == "--quick")
+        || env::var_os("STACKSLOT_REPORT_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `target/stackslot-report/`: beside the `release` or `debug` directory
+/// that holds this example's binary, wherever the target directory is.
+fn output_dir() -> PathBuf {
+    let target = env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("target"));
+    target.join("stackslot-report")
+}
+
+fn main() -> io::Result<()> {
+    let quick = quick_mode();
+    let settings = if quick {
+        Settings::QUICK
+    } else {
+        Settings::FULL
+    };
+    let mode = if quick { "quick" } else { "full" };
+    let started = Instant::now();
+    println!(
+        "stackslot report ({mode}: {} rounds of {} calls per row, median shown; \
+         ratios are row time / reference time, below 1 is faster)\n",
+        settings.rounds, settings.calls
+    );
+
+    let mut rows = contenders::all();
+    let terminal = io::stderr().is_terminal();
+    let mut results: Vec<WorkloadResult> = Vec::new();
+    for (w, workload) in WORKLOADS.iter().enumerate() {
+        let progress = format!("[{}/{}] {}", w + 1, WORKLOADS.len(), workload.name);
+        if !terminal {
+            eprintln!("{progress}");
+        }
+        let result = measure::run(workload, &mut rows, &settings, |round| {
+            if terminal {
+                eprint!(
+                    "\r\x1b[2K{progress}: round {}/{}",
+                    round + 1,
+                    settings.rounds
+                );
+                let _ = io::stderr().flush();
+            }
+        });
+        if terminal {
+            eprint!("\r\x1b[2K");
+        }
+        println!("{}", tables::text(&result));
+        results.push(result);
+    }
+
+    let dir = output_dir();
+    fs::create_dir_all(&dir)?;
+    let markdown_path = dir.join("report.md");
+    let chart_path = dir.join("report.svg");
+    let mut markdown = format!(
+        "# stackslot report\n\n`cargo run --release --example report` ({mode}: {} rounds of {} \
+         calls per row, median ns per call). Ratios are row time / reference time: below 1 is \
+         faster. `SF<4096>` is `StackFuture<4096>::from_or_box`. Timings are for people to \
+         read: compare them within one run.\n\n",
+        settings.rounds, settings.calls
+    );
+    for result in &results {
+        markdown.push_str(&tables::markdown(result));
+    }
+    fs::write(&markdown_path, markdown)?;
+    fs::write(
+        &chart_path,
+        chart::svg(
+            &results,
+            "stackslot: hit ratio and cost per call by slot size",
+        ),
+    )?;
+    println!(
+        "wrote {} and {} in {:.1} s",
+        markdown_path.display(),
+        chart_path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
