@@ -12,7 +12,7 @@ use bumpalo::Bump;
 
 use crate::header::{BlockHeader, Link, occupancy};
 use crate::leak::{Event, Occupancy};
-use crate::raw::RawFuture;
+use crate::raw::Reservation;
 use crate::vtable::InSpace;
 
 const STORAGE: &str = "an arena";
@@ -174,14 +174,14 @@ impl Arena {
         }
     }
 
-    /// The fallback of a slot lent with `or_arena`: places `f` in a new
-    /// block of the arena.
+    /// The fallback of a slot lent with `or_arena`: reserves a new block of
+    /// the arena for a `F`.
     ///
     /// # Safety
     ///
     /// `link` was set by [`Slot::or_arena`](crate::Slot::or_arena) with an
     /// arena borrowed for `'s`, on this thread.
-    pub(crate) unsafe fn place<'s, F: Future + 's>(link: Link, f: F) -> RawFuture<'s, F::Output> {
+    pub(crate) unsafe fn reserve<'s, F: Future + 's>(link: Link) -> Reservation<'s, F::Output> {
         // SAFETY: the link points to an arena borrowed for `'s` (contract).
         let arena = unsafe { &*link.ptr.cast::<Arena>() };
         let offset = InSpace::<F, ArenaBlock>::OFFSET;
@@ -203,7 +203,7 @@ impl Arena {
         // holds `F` at its offset, and is not reused before `reset`, which
         // needs the arena's `&mut` (so the handle, borrowing it for `'s`, is
         // gone) and checks the occupancy first.
-        unsafe { InSpace::<F, ArenaBlock>::place(block, f) }
+        unsafe { InSpace::<F, ArenaBlock>::reserve(block) }
     }
 }
 

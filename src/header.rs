@@ -30,6 +30,20 @@ pub(crate) unsafe trait BlockHeader: Sized {
     /// those with drop glue: for storage that must know which blocks are
     /// free while handles are alive (see [`Occupancy`]).
     const RECORDS_ALL: bool = false;
+
+    /// Whether [`BlockHeader::release`] does anything.
+    const RELEASES: bool = false;
+
+    /// Gives the block back to its storage once its future (a `F`) is gone.
+    ///
+    /// # Safety
+    ///
+    /// The block was reserved for a `F`, which has been dropped, and is not
+    /// used again.
+    #[inline(always)]
+    unsafe fn release<F>(block: NonNull<Self>) {
+        let _ = block;
+    }
 }
 
 /// Where a future of type `F` lives in a block headed by an `H`: right after

@@ -10,7 +10,7 @@ use alloc::alloc::{alloc, dealloc, handle_alloc_error};
 
 use crate::header::{Header, Link, occupancy};
 use crate::leak::Event;
-use crate::raw::RawFuture;
+use crate::raw::Reservation;
 use crate::scratch::Scratch;
 use crate::space::{Fallback, MIN_SPACE_ALIGN, SpaceInfo};
 use crate::stats::Stats;
@@ -153,7 +153,10 @@ impl HeapSlot {
         let (space, info) = match buffer {
             Some(buffer) => (buffer, SpaceInfo::new(capacity, align, Fallback::Grow)),
             // The empty header starts this `repr(C)` struct.
-            None => (this.cast::<Header>(), SpaceInfo::new(0, MIN_SPACE_ALIGN, Fallback::Grow)),
+            None => (
+                this.cast::<Header>(),
+                SpaceInfo::new(0, MIN_SPACE_ALIGN, Fallback::Grow),
+            ),
         };
         // SAFETY: `space` heads a live space: the buffer, or the empty header.
         unsafe { occupancy(space) }.assert_vacant(STORAGE, Event::Reuse);
@@ -300,18 +303,17 @@ impl HeapSlot {
         self.align = align;
     }
 
-    /// The fallback of a heap slot's scratch: grows the buffer for `f` and
-    /// places it there.
+    /// The fallback of a heap slot's scratch: grows the buffer for a `F`
+    /// and reserves it.
     ///
     /// # Safety
     ///
     /// `link` was set by [`HeapSlot::scratch`] for a scratch borrowed for
     /// `'s`, whose space is vacant, and nothing else accesses the heap slot
     /// during the call.
-    pub(crate) unsafe fn grow_and_place<'s, F: Future + 's>(
+    pub(crate) unsafe fn grow_and_reserve<'s, F: Future + 's>(
         link: Link,
-        f: F,
-    ) -> RawFuture<'s, F::Output> {
+    ) -> Reservation<'s, F::Output> {
         // SAFETY: the link points to the heap slot, borrowed exclusively by
         // the scratch (contract).
         let this = unsafe { &mut *link.ptr.cast_mut().cast::<HeapSlot>() };
@@ -320,7 +322,7 @@ impl HeapSlot {
         // SAFETY: the new buffer is vacant, aligned to at least `F`'s
         // alignment and holds `F` at its offset (capacity >= size_of::<F>()),
         // and it stays borrowed for `'s` through the scratch.
-        unsafe { InSpace::<F, Header>::place(buffer, f) }
+        unsafe { InSpace::<F, Header>::reserve(buffer) }
     }
 }
 

@@ -38,6 +38,15 @@ impl<F> OccupantOf<F> {
     };
 }
 
+/// The record of an occupant whose destructor runs (or ran and panicked).
+/// Never a reason to abort: the occupant is gone.
+static DROPPING: Occupant = Occupant {
+    type_name: || "a future being dropped",
+    size: 0,
+    align: 1,
+    needs_drop: false,
+};
+
 /// Which future, if any, occupies a space: the first field of every space
 /// and block header.
 ///
@@ -59,16 +68,52 @@ impl Occupancy {
     }
 
     /// Records `occupant` as living in the space.
+    ///
+    /// A plain write: an atomic one would keep the compiler from writing the
+    /// future straight into the space after it.
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses the record now (it is written before the
+    /// handle exists, by whoever lends the space).
     #[inline(always)]
-    pub(crate) fn occupy(&self, occupant: &'static Occupant) {
-        self.0
-            .store(ptr::from_ref(occupant).cast_mut(), Ordering::Relaxed);
+    pub(crate) unsafe fn occupy(&self, occupant: &'static Occupant) {
+        // SAFETY: no concurrent access (contract).
+        unsafe { self.0.as_ptr().write(ptr::from_ref(occupant).cast_mut()) }
     }
 
-    /// Records the space as free, after its occupant was dropped.
+    /// Records the space as free, after its occupant was dropped, for the
+    /// owner of a shared storage to see from another thread.
     #[inline(always)]
     pub(crate) fn vacate(&self) {
         self.0.store(ptr::null_mut(), Ordering::Release);
+    }
+
+    /// [`Occupancy::vacate`] for a space that one handle at a time uses,
+    /// whose owner looks at the record only after that handle is gone.
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses the record now.
+    #[inline(always)]
+    pub(crate) unsafe fn vacate_exclusive(&self) {
+        // SAFETY: no concurrent access (contract).
+        unsafe { self.0.as_ptr().write(ptr::null_mut()) }
+    }
+
+    /// Records that the occupant's destructor is running: the space is not
+    /// free yet, and if the destructor panics the record says the occupant
+    /// is gone all the same.
+    #[inline(always)]
+    pub(crate) fn begin_drop(&self) {
+        self.0
+            .store(ptr::from_ref(&DROPPING).cast_mut(), Ordering::Relaxed);
+    }
+
+    /// Whether [`Occupancy::begin_drop`] was the last record.
+    #[inline(always)]
+    pub(crate) fn is_dropping(&self) -> bool {
+        ptr::eq(self.0.load(Ordering::Acquire), &DROPPING)
     }
 
     /// Whether a recorded future lives in the space.

@@ -122,6 +122,8 @@ mod adapter;
 mod align;
 #[cfg(feature = "bumpalo")]
 mod arena;
+#[cfg(feature = "alloc")]
+mod boxed;
 mod header;
 #[cfg(feature = "alloc")]
 mod heap_slot;

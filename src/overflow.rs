@@ -64,11 +64,6 @@ impl<F> Overflow<F> {
         Overflow { future, space }
     }
 
-    /// The future and the space it did not fit.
-    pub(crate) fn into_parts(self) -> (F, SpaceInfo) {
-        (self.future, self.space)
-    }
-
     /// Gives the future back, untouched.
     ///
     /// # Example
@@ -208,13 +203,13 @@ impl<F> fmt::Debug for Overflow<F> {
 
 impl<F> core::error::Error for Overflow<F> {}
 
-/// The panic of an emplacement into a space that may not allocate; `future`
-/// is dropped while the panic unwinds.
+/// The panic of an emplacement of a `F` into a space that may not allocate;
+/// the caller still owns the future, which is dropped while the panic
+/// unwinds.
 #[cold]
 #[inline(never)]
 #[track_caller]
-pub(crate) fn stack_only_overflow<F>(future: F, space: SpaceInfo) -> ! {
-    let _future = future;
+pub(crate) fn stack_only_overflow<F>(space: SpaceInfo) -> ! {
     panic!(
         "stackslot: {} and the scratch is stack-only (may not allocate); \
          use a larger Slot, a Slot aligned with an Align* marker, or `or_box` to allow a heap fallback",

@@ -5,16 +5,17 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
+#[cfg(feature = "alloc")]
+use crate::boxed::HeapBlock;
 use crate::header::{Header, Link};
 #[cfg(feature = "alloc")]
 use crate::heap_slot::HeapSlot;
 use crate::overflow::{Overflow, stack_only_overflow};
 use crate::raw::RawFuture;
+use crate::raw::Reservation;
 use crate::side_stack;
 use crate::slot_future::{LocalSlotFuture, SlotFuture};
 use crate::space::{Fallback, SpaceInfo};
-#[cfg(feature = "alloc")]
-use crate::vtable::Boxed;
 use crate::vtable::InSpace;
 
 /// Space the caller lends to a callee for the future it returns, and what the
@@ -334,88 +335,131 @@ impl<'s> Scratch<'s> {
         }
     }
 
-    /// Places `f`, which fits, in the space and counts the hit.
+    /// Reserves the space for `F`, which fits it, and counts the hit.
     ///
     /// # Safety
     ///
-    /// `space` is `self.space` and `F` fits it.
+    /// `space` is the space of a scratch borrowed for `'s`, and `F` fits it.
     #[inline(always)]
-    unsafe fn place_in<F: Future + 's>(space: NonNull<Header>, f: F) -> RawFuture<'s, F::Output> {
+    unsafe fn reserve_in<F: Future + 's>(space: NonNull<Header>) -> Reservation<'s, F::Output> {
         // SAFETY: `from_space`'s contract gives a live, vacant space,
         // exclusively borrowed for `'s`, in which every fitting `F` fits at
         // its offset; nothing else borrows the header during this call.
         unsafe {
             Header::record::<F>(space, None);
-            InSpace::<F, Header>::place(space, f)
+            InSpace::<F, Header>::reserve(space)
         }
     }
 
+    /// Places `f`: in the space when it fits (the hot path, with the
+    /// future's offset known at compile time), otherwise where the fallback
+    /// reserves room for it, written there directly.
     #[inline(always)]
     #[track_caller]
     pub(crate) fn place<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
         match self.space_for::<F>() {
-            // SAFETY: the space of this scratch, which `F` fits.
-            Some(space) => unsafe { Self::place_in(space, f) },
-            None => self.fall_back(f),
+            // SAFETY: the space of this scratch, which `F` fits; the
+            // reservation is for `F`.
+            Some(space) => unsafe { Self::reserve_in::<F>(space).fill(f) },
+            // SAFETY: the reservation is for `F`.
+            None => unsafe { self.reserve_elsewhere::<F>().fill(f) },
         }
     }
 
-    #[cold]
+    /// A reservation for a `F`: in the space when it fits, otherwise as the
+    /// fallback says.
+    ///
+    /// # Panics
+    ///
+    /// As [`Scratch::emplace`].
     #[track_caller]
-    fn fall_back<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
+    pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F::Output> {
+        match self.space_for::<F>() {
+            // SAFETY: the space of this scratch, which `F` fits.
+            Some(space) => unsafe { Self::reserve_in::<F>(space) },
+            None => self.reserve_elsewhere::<F>(),
+        }
+    }
+
+    /// Where a `F` that does not fit the space goes, as the fallback says.
+    /// Panics for a space that may not allocate (the future, still owned by
+    /// the caller, is dropped while unwinding).
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn reserve_elsewhere<F: Future + 's>(self) -> Reservation<'s, F::Output> {
         self.record_misfit::<F>();
         match self.info.fallback() {
             #[cfg(feature = "alloc")]
-            Fallback::Box => Boxed::place(f),
-            Fallback::Refuse => stack_only_overflow(f, self.info),
+            Fallback::Box => HeapBlock::reserve::<F>(),
+            Fallback::Refuse => stack_only_overflow::<F>(self.info),
             #[cfg(feature = "alloc")]
             // SAFETY: a `Grow` space is lent by `HeapSlot::scratch`, whose
             // link points to the heap slot, exclusively borrowed for `'s`.
-            Fallback::Grow => unsafe { HeapSlot::grow_and_place(Header::link(self.space), f) },
-            Fallback::Next => self.next().place(f),
+            Fallback::Grow => unsafe { HeapSlot::grow_and_reserve::<F>(Header::link(self.space)) },
+            Fallback::Next => {
+                let next = self.next();
+                match next.space_for::<F>() {
+                    // SAFETY: the space of the next scratch, which `F` fits.
+                    Some(space) => unsafe { Self::reserve_in::<F>(space) },
+                    None => next.reserve_elsewhere::<F>(),
+                }
+            }
             #[cfg(feature = "bumpalo")]
             // SAFETY: an `Arena` space is lent by `Slot::or_arena`, whose link
             // points to an arena borrowed for `'s`; a scratch stays on its
             // thread.
-            Fallback::Arena => unsafe { crate::arena::Arena::place(Header::link(self.space), f) },
+            Fallback::Arena => unsafe {
+                crate::arena::Arena::reserve::<F>(Header::link(self.space))
+            },
             // SAFETY: a side stack's scratch points to the whole stack,
             // borrowed for `'s` (`SideStack::lend`).
             fallback @ Fallback::SideStack => unsafe {
-                side_stack::Core::place(self.space.cast(), fallback, f)
+                side_stack::Core::reserve::<F>(self.space.cast(), fallback)
             },
             #[cfg(feature = "alloc")]
             // SAFETY: as above.
             fallback @ Fallback::SideStackOrBox => unsafe {
-                side_stack::Core::place(self.space.cast(), fallback, f)
+                side_stack::Core::reserve::<F>(self.space.cast(), fallback)
             },
         }
     }
 
+    /// Places `f` in a space of this scratch (or of the ones it hands on
+    /// to) without allocating, or gives it back.
     #[inline(always)]
     pub(crate) fn try_place<F: Future + 's>(
         self,
         f: F,
     ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
-        match self.space_for::<F>() {
+        match self.try_reserve::<F>() {
+            // SAFETY: the reservation is for `F`.
+            Ok(reservation) => Ok(unsafe { reservation.fill(f) }),
+            Err(space) => Err(Overflow::new(f, space)),
+        }
+    }
+
+    /// A reservation for a `F` in the spaces this scratch offers without
+    /// allocating, or the last space that refused it.
+    pub(crate) fn try_reserve<F: Future + 's>(
+        self,
+    ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
+        if let Some(space) = self.space_for::<F>() {
             // SAFETY: the space of this scratch, which `F` fits.
-            Some(space) => Ok(unsafe { Self::place_in(space, f) }),
-            None => {
-                self.record_misfit::<F>();
-                match self.info.fallback() {
-                    Fallback::Next => self.next().try_place(f),
-                    // SAFETY: a side stack's scratch points to the whole stack,
-                    // borrowed for `'s` (`SideStack::lend`).
-                    Fallback::SideStack => unsafe {
-                        side_stack::Core::try_place(self.space.cast(), f)
-                    },
-                    #[cfg(feature = "alloc")]
-                    // SAFETY: as above.
-                    Fallback::SideStackOrBox => unsafe {
-                        side_stack::Core::try_place(self.space.cast(), f)
-                    },
-                    _ => Err(Overflow::new(f, self.info)),
-                }
-            }
+            return Ok(unsafe { Self::reserve_in::<F>(space) });
+        }
+        self.record_misfit::<F>();
+        match self.info.fallback() {
+            Fallback::Next => self.next().try_reserve::<F>(),
+            // SAFETY: a side stack's scratch points to the whole stack,
+            // borrowed for `'s` (`SideStack::lend`).
+            Fallback::SideStack => unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) },
+            #[cfg(feature = "alloc")]
+            // SAFETY: as above.
+            Fallback::SideStackOrBox => unsafe {
+                side_stack::Core::try_reserve::<F>(self.space.cast())
+            },
+            _ => Err(self.info),
         }
     }
 

@@ -11,15 +11,15 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::align::{Align16, Alignment};
+#[cfg(feature = "alloc")]
+use crate::boxed::HeapBlock;
 use crate::header::{BlockHeader, occupancy};
 use crate::leak::{Event, Occupancy};
-use crate::overflow::{FallbackReason, Overflow, stack_only_overflow};
-use crate::raw::RawFuture;
+use crate::overflow::{FallbackReason, stack_only_overflow};
+use crate::raw::Reservation;
 use crate::scratch::Scratch;
 use crate::space::{Fallback, SpaceInfo};
 use crate::stats::{Stats, bucket};
-#[cfg(feature = "alloc")]
-use crate::vtable::Boxed;
 use crate::vtable::InSpace;
 
 const STORAGE: &str = "a side stack";
@@ -298,17 +298,17 @@ impl Core {
         f(unsafe { &mut *self.state.get() })
     }
 
-    /// Pushes `f` in a new frame if it fits the free bytes.
+    /// Pushes a frame for a `F` if it fits the free bytes; otherwise the
+    /// free space, for the overflow message.
     ///
     /// # Safety
     ///
     /// `stack` points to the whole side stack whose core this is, pinned and
     /// borrowed for `'s`.
-    unsafe fn try_push<'s, F: Future + 's>(
+    unsafe fn push<'s, F: Future + 's>(
         &'s self,
         stack: NonNull<u8>,
-        f: F,
-    ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+    ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
         // SAFETY: `stack` points to the whole stack (contract), whose region
         // is at this offset.
         let region = unsafe { stack.add(self.region_offset) };
@@ -329,8 +329,11 @@ impl Core {
                 .stats
                 .record(size_of::<F>(), const { bucket(size_of::<F>()) }, misfit);
             if misfit.is_some() {
-                let free = SpaceInfo::new(self.capacity - start, self.align, Fallback::Refuse);
-                return Err(Overflow::new(f, free));
+                return Err(SpaceInfo::new(
+                    self.capacity - start,
+                    self.align,
+                    Fallback::Refuse,
+                ));
             }
             // SAFETY: the frame and `F` after it end at `end <= capacity`,
             // within the region; the region is aligned to `self.align`, at
@@ -349,64 +352,48 @@ impl Core {
             state.top = end;
             // SAFETY: the frame is vacant and holds `F` at its offset; it is
             // recorded as occupied before the lock is released (frames record
-            // every future), so it is not popped before its future is gone.
-            Ok(unsafe { InSpace::<F, Frame>::place(frame, f) })
+            // every future), so it is not popped before its future is gone,
+            // and the caller writes the future right after.
+            Ok(unsafe { InSpace::<F, Frame>::reserve(frame) })
         })
     }
 
-    /// The core of the side stack a scratch's space points to.
-    ///
-    /// # Safety
-    ///
-    /// `stack` was lent by a side stack's `lend` and is borrowed for `'s`.
-    unsafe fn of<'s>(stack: NonNull<u8>) -> &'s Core {
-        // SAFETY: the stack starts with its `Core` (`repr(C)`, after a
-        // zero-sized field) and is borrowed for `'s` (contract).
-        unsafe { stack.cast::<Core>().as_ref() }
-    }
-
     /// The fallback of a side stack's scratch: a frame, or the heap (or a
-    /// panic) when the future does not fit the free bytes.
+    /// panic) when a `F` does not fit the free bytes.
     ///
     /// # Safety
     ///
     /// `stack` is the space of a scratch lent by a side stack, borrowed for
     /// `'s`.
     #[track_caller]
-    pub(crate) unsafe fn place<'s, F: Future + 's>(
+    pub(crate) unsafe fn reserve<'s, F: Future + 's>(
         stack: NonNull<u8>,
         fallback: Fallback,
-        f: F,
-    ) -> RawFuture<'s, F::Output> {
+    ) -> Reservation<'s, F::Output> {
         // SAFETY: as the contract says.
-        match unsafe { Self::try_place(stack, f) } {
-            Ok(raw) => raw,
-            Err(overflow) => match fallback {
+        match unsafe { Self::try_reserve::<F>(stack) } {
+            Ok(reservation) => reservation,
+            Err(space) => match fallback {
                 #[cfg(feature = "alloc")]
-                Fallback::SideStackOrBox => Boxed::place(overflow.into_inner()),
-                _ => {
-                    let space = SpaceInfo::new(
-                        overflow.capacity(),
-                        overflow.space_align(),
-                        Fallback::Refuse,
-                    );
-                    stack_only_overflow(overflow.into_inner(), space)
-                }
+                Fallback::SideStackOrBox => HeapBlock::reserve::<F>(),
+                _ => stack_only_overflow::<F>(space),
             },
         }
     }
 
-    /// [`Core::place`] without the heap or the panic.
+    /// [`Core::reserve`] without the heap or the panic.
     ///
     /// # Safety
     ///
-    /// As for [`Core::place`].
-    pub(crate) unsafe fn try_place<'s, F: Future + 's>(
+    /// As for [`Core::reserve`].
+    pub(crate) unsafe fn try_reserve<'s, F: Future + 's>(
         stack: NonNull<u8>,
-        f: F,
-    ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+    ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
+        // SAFETY: the stack starts with its `Core` (`repr(C)`, after a
+        // zero-sized field) and is borrowed for `'s` (contract).
+        let core = unsafe { stack.cast::<Core>().as_ref() };
         // SAFETY: as the contract says.
-        unsafe { Self::of(stack).try_push(stack, f) }
+        unsafe { core.push::<F>(stack) }
     }
 }
 

@@ -1,12 +1,17 @@
 //! One `&'static` vtable per future type and storage, as an associated const:
 //! the `dyn*` half of a slot future.
 //!
-//! The vtable knows where its future lives: [`InSpace`] futures sit at a
-//! constant offset after a block's header, [`Boxed`] futures own a heap
-//! allocation, and [`Done`] stands in for a future that already completed.
+//! Every future lives in a block: a header, then the future at a constant
+//! offset ([`InSpace`]); the header type says which storage the block belongs
+//! to (a slot, a heap slot, an arena, a side-stack frame, a heap block for
+//! the boxed fallback). [`Done`] stands in for a future that completed.
+//!
 //! A future is dropped inside its monomorphized `poll` as soon as it returns
-//! `Ready`, and the handle switches to a `Done` vtable, so a completed
-//! handle's drop is a load and a branch, not a call.
+//! `Ready`, and the handle then switches itself to a `Done` vtable, so `poll`
+//! needs nothing but the data pointer and the context (all in registers) and
+//! a completed handle's drop is a load and a branch, not a call. A destructor
+//! that panics during that drop leaves the block's occupancy record saying
+//! so, and the handle's later drop only releases the block.
 
 use core::future::Future;
 use core::marker::PhantomData;
@@ -16,49 +21,60 @@ use core::ptr::{self, NonNull};
 use core::task::{Context, Poll};
 
 use crate::header::{BlockHeader, future_offset, occupancy};
-use crate::leak::{Occupancy, OccupantOf};
-use crate::raw::RawFuture;
+use crate::leak::OccupantOf;
+use crate::raw::Reservation;
 
 /// How to poll and drop one erased future.
 pub(crate) struct VTable<T> {
-    /// Polls the future behind the data pointer. On `Ready`, points the
-    /// handle's vtable (the third argument) at a [`Done`] vtable, then drops
-    /// the future and frees its storage, so that a panicking destructor
-    /// cannot cause a second drop. The data pointer travels in a register.
-    pub(crate) poll:
-        for<'h> unsafe fn(NonNull<u8>, &mut Context<'_>, &mut &'h VTable<T>) -> Poll<T>,
-    /// Drops the future behind the data pointer and frees its storage;
-    /// `None` when there is nothing to do.
+    /// Polls the future behind the data pointer; on `Ready`, drops it and
+    /// releases its block before returning.
+    pub(crate) poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<T>,
+    /// Drops the future behind the data pointer (unless its `poll` already
+    /// did, and panicked) and releases its block; `None` when there is
+    /// nothing to do.
     pub(crate) drop: Option<unsafe fn(NonNull<u8>)>,
+    /// Called when `poll` unwound: if the panic came from the destructor
+    /// run on `Ready` (the future is gone), releases the block and returns
+    /// `true`; if it came from the future's own `poll`, returns `false`.
+    /// `None` when only the latter is possible.
+    pub(crate) unwound: Option<unsafe fn(NonNull<u8>) -> bool>,
+    /// Where the future starts, from the data pointer.
+    pub(crate) offset: usize,
     /// Whether the future lives in the caller's space.
     pub(crate) inline: bool,
     /// Whether the future already completed.
     pub(crate) terminated: bool,
 }
 
-/// A future of type `F` placed in a block headed by an `H`, after the header.
+/// A future of type `F` in a block headed by an `H`, after the header.
 pub(crate) struct InSpace<F, H>(PhantomData<fn() -> (F, H)>);
 
 impl<F: Future, H: BlockHeader> InSpace<F, H> {
     pub(crate) const OFFSET: usize = future_offset::<F, H>();
 
     /// Whether the block's occupancy records this future (and must be
-    /// vacated when it is gone).
+    /// updated when it is gone).
     const RECORDED: bool = needs_drop::<F>() || H::RECORDS_ALL;
 
     pub(crate) const VTABLE: VTable<F::Output> = VTable {
         poll: Self::poll,
-        drop: if Self::RECORDED {
+        drop: if Self::RECORDED || H::RELEASES {
             Some(Self::drop)
         } else {
             None
         },
+        unwound: if Self::RECORDED {
+            Some(Self::unwound)
+        } else {
+            None
+        },
+        offset: Self::OFFSET,
         inline: H::INLINE,
         terminated: false,
     };
 
-    /// Moves `f` into the block headed by `block`, which it fits, and
-    /// returns the handle.
+    /// Reserves the block headed by `block` for a `F`, which the caller
+    /// writes at `OFFSET` right away ([`Reservation::fill`]).
     ///
     /// # Safety
     ///
@@ -66,130 +82,151 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     ///   `OFFSET + size_of::<F>()` bytes, and is aligned to at least
     ///   `align_of::<F>()`; the pointer may write the whole block.
     /// - The block is vacant, and stays valid and unused by anyone else
-    ///   until the returned handle is dropped or completes, or, if the handle
-    ///   is leaked, until the owner finds the occupancy record vacant.
+    ///   until the handle made from the reservation is dropped or completes,
+    ///   or, if the handle is leaked, until the owner finds the occupancy
+    ///   record vacant.
     #[inline(always)]
-    pub(crate) unsafe fn place<'s>(block: NonNull<H>, f: F) -> RawFuture<'s, F::Output>
+    pub(crate) unsafe fn reserve<'s>(block: NonNull<H>) -> Reservation<'s, F::Output>
     where
         F: 's,
     {
         if Self::RECORDED {
             // SAFETY: the block is live (contract).
-            unsafe { occupancy(block) }.occupy(&OccupantOf::<F>::RECORD);
+            // SAFETY: the block is vacant and not yet lent to a handle: no
+            // other thread looks at its record.
+            unsafe { occupancy(block).occupy(&OccupantOf::<F>::RECORD) };
         }
-        // SAFETY: room for an `F` at `OFFSET`, aligned because the block is
-        // aligned to at least `align_of::<F>()` and `OFFSET` is a multiple
-        // of it.
-        unsafe { block.cast::<u8>().add(Self::OFFSET).cast::<F>().write(f) };
-        RawFuture::new(block.cast(), &Self::VTABLE)
+        // SAFETY: the vtable is this `F`'s, for a block laid out as the
+        // contract says.
+        unsafe { Reservation::new(block.cast(), &Self::VTABLE) }
+    }
+
+    /// The future in the block.
+    ///
+    /// # Safety
+    ///
+    /// `block` heads a block reserved for a `F`.
+    #[inline(always)]
+    unsafe fn future(block: NonNull<u8>) -> *mut F {
+        // SAFETY: the future is at `OFFSET` (contract).
+        unsafe { block.add(Self::OFFSET) }.cast::<F>().as_ptr()
     }
 
     /// # Safety
     ///
-    /// `block` and `vtable` belong to a handle returned by
-    /// [`InSpace::place`] for this `F` and `H` that has not completed; the
-    /// block is still valid.
-    unsafe fn poll(
-        block: NonNull<u8>,
-        cx: &mut Context<'_>,
-        vtable: &mut &VTable<F::Output>,
-    ) -> Poll<F::Output> {
+    /// `block` belongs to a handle made from [`InSpace::reserve`] for this
+    /// `F` and `H` that has not completed; the block is still valid.
+    unsafe fn poll(block: NonNull<u8>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: the future lives at `OFFSET` and stays there until it is
         // dropped (it is pinned in the block); no other reference to it exists.
-        let future =
-            unsafe { Pin::new_unchecked(&mut *block.add(Self::OFFSET).cast::<F>().as_ptr()) };
-        let output = future.poll(cx);
+        let output = unsafe { Pin::new_unchecked(&mut *Self::future(block)) }.poll(cx);
         if output.is_ready() {
-            *vtable = if H::INLINE {
-                &Done::<F::Output>::INLINE
-            } else {
-                &Done::<F::Output>::OUTSIDE
-            };
-            if Self::RECORDED {
-                // SAFETY: the future is live and, with the vtable switched to
-                // `Done`, nothing will touch it again. (An unrecorded future
-                // has no drop glue: there is nothing to do.)
-                unsafe { Self::drop(block) };
-            }
+            // SAFETY: the future is live, and the handle stops using it.
+            unsafe { Self::finish(block.cast()) };
         }
         output
     }
 
-    /// Drops the future in place, then marks the block vacant, also when
-    /// the destructor panics (the future's fields are dropped during that
-    /// unwinding all the same).
+    /// Drops the future that just completed and releases the block.
+    ///
+    /// The occupancy record tells a later [`drop`](Self::drop) that the
+    /// future is gone even if its destructor panics here: a block used by
+    /// one handle at a time is vacated first; a shared one (which must not
+    /// be reused while the destructor runs) is marked as being dropped, and
+    /// vacated after.
     ///
     /// # Safety
     ///
-    /// `block` heads a block that holds a live `F` placed by
-    /// [`InSpace::place`], which is dropped exactly once, here.
+    /// `block` holds a live `F` that is dropped exactly once, here.
+    #[inline(always)]
+    unsafe fn finish(block: NonNull<H>) {
+        if Self::RECORDED {
+            // SAFETY: the block is live (contract).
+            let record = unsafe { occupancy(block) };
+            if H::RECORDS_ALL {
+                record.begin_drop();
+            } else {
+                // SAFETY: a block that is not shared is looked at by its
+                // owner only once its handle is gone.
+                unsafe { record.vacate_exclusive() };
+            }
+            // SAFETY: the future is live and dropped exactly once.
+            unsafe { ptr::drop_in_place(Self::future(block.cast())) };
+            if H::RECORDS_ALL {
+                record.vacate();
+            }
+        }
+        // SAFETY: the future is gone and the block is not used again.
+        unsafe { H::release::<F>(block) };
+    }
+
+    /// Whether the future's destructor ran (it was dropped by `poll`, and
+    /// that drop panicked).
+    ///
+    /// # Safety
+    ///
+    /// `block` is live and holds (or held) a recorded `F`.
+    #[inline(always)]
+    unsafe fn dropped_by_poll(block: NonNull<H>) -> bool {
+        // SAFETY: the block is live (contract).
+        let record = unsafe { occupancy(block) };
+        if H::RECORDS_ALL {
+            record.is_dropping()
+        } else {
+            !record.is_occupied()
+        }
+    }
+
+    /// See [`VTable::unwound`].
+    ///
+    /// # Safety
+    ///
+    /// `block` belongs to a handle made from [`InSpace::reserve`] for this
+    /// `F` and `H`, whose `poll` just unwound.
+    unsafe fn unwound(block: NonNull<u8>) -> bool {
+        // SAFETY: the block is live (contract).
+        let gone = unsafe { Self::dropped_by_poll(block.cast()) };
+        if gone {
+            // SAFETY: the future is gone; `drop` only releases the block.
+            unsafe { Self::drop(block) };
+        }
+        gone
+    }
+
+    /// The handle's drop: drops the future unless its `poll` already did
+    /// (and panicked), vacates and releases the block, also when the
+    /// destructor panics.
+    ///
+    /// # Safety
+    ///
+    /// `block` belongs to a handle made from [`InSpace::reserve`] for this
+    /// `F` and `H`, dropped now, whose `poll` has not returned `Ready`.
     unsafe fn drop(block: NonNull<u8>) {
-        struct Vacate<'a>(&'a Occupancy);
-        impl Drop for Vacate<'_> {
+        /// Vacates and releases the block after the destructor, also when
+        /// it panics.
+        struct Release<F, H: BlockHeader>(NonNull<H>, PhantomData<fn() -> F>);
+        impl<F, H: BlockHeader> Drop for Release<F, H> {
             #[inline(always)]
             fn drop(&mut self) {
-                self.0.vacate();
+                // SAFETY: the block is live until released here.
+                let record = unsafe { occupancy(self.0) };
+                if H::RECORDS_ALL {
+                    record.vacate();
+                } else {
+                    // SAFETY: as in `finish`.
+                    unsafe { record.vacate_exclusive() };
+                }
+                // SAFETY: the future is gone and the block is not used again.
+                unsafe { H::release::<F>(self.0) };
             }
         }
-        // SAFETY: per the contract the block is live, headed by an `H`.
-        let _vacate = Vacate(unsafe { occupancy(block.cast::<H>()) });
-        // SAFETY: the future lives at `OFFSET` and is dropped exactly once.
-        unsafe { ptr::drop_in_place(block.add(Self::OFFSET).cast::<F>().as_ptr()) };
-    }
-}
-
-/// A future of type `F` in its own heap allocation.
-#[cfg(feature = "alloc")]
-pub(crate) struct Boxed<F>(PhantomData<fn() -> F>);
-
-#[cfg(feature = "alloc")]
-impl<F: Future> Boxed<F> {
-    pub(crate) const VTABLE: VTable<F::Output> = VTable {
-        poll: Self::poll,
-        drop: Some(Self::drop),
-        inline: false,
-        terminated: false,
-    };
-
-    /// Moves `f` into a new heap allocation and returns the handle.
-    pub(crate) fn place<'s>(f: F) -> RawFuture<'s, F::Output>
-    where
-        F: 's,
-    {
-        let data = NonNull::from(alloc::boxed::Box::leak(alloc::boxed::Box::new(f)));
-        RawFuture::new(data.cast(), &Self::VTABLE)
-    }
-
-    /// # Safety
-    ///
-    /// `data` and `vtable` belong to a handle returned by [`Boxed::place`]
-    /// for this `F` that has not completed.
-    unsafe fn poll(
-        data: NonNull<u8>,
-        cx: &mut Context<'_>,
-        vtable: &mut &VTable<F::Output>,
-    ) -> Poll<F::Output> {
-        // SAFETY: the allocation holds a live `F` that never moves; no other
-        // reference to it exists.
-        let future = unsafe { Pin::new_unchecked(&mut *data.cast::<F>().as_ptr()) };
-        let output = future.poll(cx);
-        if output.is_ready() {
-            *vtable = &Done::<F::Output>::OUTSIDE;
-            // SAFETY: the future is live and, with the vtable switched to
-            // `Done`, nothing will touch it again.
-            unsafe { Self::drop(data) };
+        let header = block.cast::<H>();
+        let _release = Release::<F, H>(header, PhantomData);
+        // SAFETY: the block is live (contract).
+        if Self::RECORDED && !unsafe { Self::dropped_by_poll(header) } {
+            // SAFETY: the future is live and dropped exactly once.
+            unsafe { ptr::drop_in_place(Self::future(block)) };
         }
-        output
-    }
-
-    /// # Safety
-    ///
-    /// `data` came from [`Boxed::place`] for this `F` and is freed exactly
-    /// once, here.
-    unsafe fn drop(data: NonNull<u8>) {
-        // SAFETY: `data` is the leaked `Box<F>`; rebuilding the box frees it
-        // also when `F`'s destructor panics.
-        drop(unsafe { alloc::boxed::Box::from_raw(data.cast::<F>().as_ptr()) });
     }
 }
 
@@ -198,22 +235,22 @@ impl<F: Future> Boxed<F> {
 pub(crate) struct Done<T>(PhantomData<fn() -> T>);
 
 impl<T> Done<T> {
-    pub(crate) const INLINE: VTable<T> = VTable {
-        poll: poll_after_completion,
-        drop: None,
-        inline: true,
-        terminated: true,
-    };
+    pub(crate) const INLINE: VTable<T> = Self::vtable(true);
+    pub(crate) const OUTSIDE: VTable<T> = Self::vtable(false);
 
-    pub(crate) const OUTSIDE: VTable<T> = VTable {
-        poll: poll_after_completion,
-        drop: None,
-        inline: false,
-        terminated: true,
-    };
+    const fn vtable(inline: bool) -> VTable<T> {
+        VTable {
+            poll: poll_after_completion,
+            drop: None,
+            unwound: None,
+            offset: 0,
+            inline,
+            terminated: true,
+        }
+    }
 }
 
 #[track_caller]
-fn poll_after_completion<T>(_: NonNull<u8>, _: &mut Context<'_>, _: &mut &VTable<T>) -> Poll<T> {
+fn poll_after_completion<T>(_: NonNull<u8>, _: &mut Context<'_>) -> Poll<T> {
     panic!("stackslot: slot future polled after it completed")
 }

@@ -218,10 +218,12 @@ fn boxed_scratch_boxes_everything_once() {
 }
 
 #[test]
-fn boxed_scratch_boxes_zero_sized_futures_without_allocating() {
+fn boxed_scratch_boxes_zero_sized_futures_like_any_other() {
+    // A boxed future's block starts with a small header, so even a
+    // zero-sized future costs exactly the one allocation of a fallback.
     assert_eq!(size_of::<Exact<0>>(), 0);
     let (allocs, out) = count(|| run(&mut Scratch::boxed().emplace(Exact::<0>::new()), 1));
-    assert_eq!((allocs, out), (0, 0));
+    assert_eq!((allocs, out), (1, 0));
 }
 
 /// A future that escapes its frame: only the callee's borrow is in the type.

@@ -180,26 +180,40 @@ fn leaked_tokio_notified_aborts_instead_of_corrupting_the_waiter_list() {
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot start processes")]
 fn reusing_a_heap_slot_occupied_by_a_leaked_future_aborts() {
-    let stderr = run_aborting_child("reusing_a_heap_slot_occupied_by_a_leaked_future_aborts", || {
-        let probe = Probe::new();
-        let mut heap = stackslot::HeapSlot::new();
-        forget(heap.scratch().emplace(Tracked::<100>::new(&probe, 1)));
-        assert!(heap.is_occupied());
-        let _reuse = heap.scratch();
-    });
-    assert!(stderr.contains("stackslot: a heap slot was reused while a leaked future still occupied it"), "{stderr}");
+    let stderr = run_aborting_child(
+        "reusing_a_heap_slot_occupied_by_a_leaked_future_aborts",
+        || {
+            let probe = Probe::new();
+            let mut heap = stackslot::HeapSlot::new();
+            forget(heap.scratch().emplace(Tracked::<100>::new(&probe, 1)));
+            assert!(heap.is_occupied());
+            let _reuse = heap.scratch();
+        },
+    );
+    assert!(
+        stderr
+            .contains("stackslot: a heap slot was reused while a leaked future still occupied it"),
+        "{stderr}"
+    );
 }
 
 #[cfg(all(unix, feature = "alloc"))]
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot start processes")]
 fn dropping_a_heap_slot_occupied_by_a_leaked_future_aborts() {
-    let stderr = run_aborting_child("dropping_a_heap_slot_occupied_by_a_leaked_future_aborts", || {
-        let probe = Probe::new();
-        let mut heap = stackslot::HeapSlot::new();
-        forget(heap.scratch().emplace(Tracked::<100>::new(&probe, 1)));
-    });
-    assert!(stderr.contains("stackslot: a heap slot was dropped while a leaked future still occupied it"), "{stderr}");
+    let stderr = run_aborting_child(
+        "dropping_a_heap_slot_occupied_by_a_leaked_future_aborts",
+        || {
+            let probe = Probe::new();
+            let mut heap = stackslot::HeapSlot::new();
+            forget(heap.scratch().emplace(Tracked::<100>::new(&probe, 1)));
+        },
+    );
+    assert!(
+        stderr
+            .contains("stackslot: a heap slot was dropped while a leaked future still occupied it"),
+        "{stderr}"
+    );
 }
 
 #[cfg(all(unix, feature = "bumpalo"))]
@@ -210,10 +224,17 @@ fn resetting_an_arena_with_a_leaked_future_aborts() {
         let probe = Probe::new();
         let mut arena = stackslot::Arena::new();
         let mut slot = pin!(Slot::<64>::new());
-        forget(slot.as_mut().or_arena(&arena).emplace(Tracked::<100>::new(&probe, 1)));
+        forget(
+            slot.as_mut()
+                .or_arena(&arena)
+                .emplace(Tracked::<100>::new(&probe, 1)),
+        );
         arena.reset();
     });
-    assert!(stderr.contains("stackslot: an arena was reset while a leaked future still occupied it"), "{stderr}");
+    assert!(
+        stderr.contains("stackslot: an arena was reset while a leaked future still occupied it"),
+        "{stderr}"
+    );
 }
 
 #[cfg(all(unix, feature = "bumpalo"))]
@@ -224,10 +245,17 @@ fn dropping_an_arena_with_a_leaked_future_aborts() {
         let probe = Probe::new();
         let arena = stackslot::Arena::new();
         let mut slot = pin!(Slot::<64>::new());
-        forget(slot.as_mut().or_arena(&arena).emplace(Tracked::<100>::new(&probe, 1)));
+        forget(
+            slot.as_mut()
+                .or_arena(&arena)
+                .emplace(Tracked::<100>::new(&probe, 1)),
+        );
         drop(arena);
     });
-    assert!(stderr.contains("stackslot: an arena was dropped while a leaked future still occupied it"), "{stderr}");
+    assert!(
+        stderr.contains("stackslot: an arena was dropped while a leaked future still occupied it"),
+        "{stderr}"
+    );
 }
 
 #[cfg(unix)]
@@ -237,9 +265,19 @@ fn dropping_a_side_stack_with_a_leaked_future_aborts() {
     let stderr = run_aborting_child("dropping_a_side_stack_with_a_leaked_future_aborts", || {
         let probe = Probe::new();
         let stack = pin!(stackslot::SideStack::<1024>::new());
-        forget(stack.as_ref().stack_only().emplace(Tracked::<100>::new(&probe, 1)));
+        forget(
+            stack
+                .as_ref()
+                .stack_only()
+                .emplace(Tracked::<100>::new(&probe, 1)),
+        );
     });
-    assert!(stderr.contains("stackslot: a side stack was dropped while a leaked future still occupied it"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "stackslot: a side stack was dropped while a leaked future still occupied it"
+        ),
+        "{stderr}"
+    );
 }
 
 #[cfg(unix)]
@@ -247,17 +285,30 @@ fn dropping_a_side_stack_with_a_leaked_future_aborts() {
 #[cfg_attr(miri, ignore = "Miri cannot start processes")]
 fn reusing_an_inline_adapter_with_a_leaked_future_aborts() {
     use stackslot::{Strategy, strategy::Inline};
-    let stderr = run_aborting_child("reusing_an_inline_adapter_with_a_leaked_future_aborts", || {
-        let probe = Probe::new();
-        let mut strategy = pin!(Inline::<256>::default());
-        let mut caller = pin!(Slot::<16>::new());
-        forget(strategy.as_mut().emplace_exclusive(caller.as_mut().stack_only(), Tracked::<100>::new(&probe, 1)));
-        let _reuse = strategy.as_mut().emplace_exclusive(caller.as_mut().stack_only(), Tracked::<100>::new(&probe, 2));
-    });
-    assert!(stderr.contains("stackslot: a slot was reused while a leaked future still occupied it"), "{stderr}");
+    let stderr = run_aborting_child(
+        "reusing_an_inline_adapter_with_a_leaked_future_aborts",
+        || {
+            let probe = Probe::new();
+            let mut strategy = pin!(Inline::<256>::default());
+            let mut caller = pin!(Slot::<16>::new());
+            forget(
+                strategy.as_mut().emplace_exclusive(
+                    caller.as_mut().stack_only(),
+                    Tracked::<100>::new(&probe, 1),
+                ),
+            );
+            let _reuse = strategy
+                .as_mut()
+                .emplace_exclusive(caller.as_mut().stack_only(), Tracked::<100>::new(&probe, 2));
+        },
+    );
+    assert!(
+        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it"),
+        "{stderr}"
+    );
 }
 
-#[cfg(unix)]
+#[cfg(all(unix, feature = "alloc"))]
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot start processes")]
 fn reusing_a_cached_box_with_a_leaked_future_aborts() {
@@ -266,10 +317,18 @@ fn reusing_a_cached_box_with_a_leaked_future_aborts() {
         let probe = Probe::new();
         let mut strategy = CachedBox::default();
         let mut caller = pin!(Slot::<16>::new());
-        forget(core::pin::Pin::new(&mut strategy).emplace_exclusive(caller.as_mut().or_box(), Tracked::<100>::new(&probe, 1)));
-        let _reuse = core::pin::Pin::new(&mut strategy).emplace_exclusive(caller.as_mut().or_box(), Tracked::<100>::new(&probe, 2));
+        forget(
+            core::pin::Pin::new(&mut strategy)
+                .emplace_exclusive(caller.as_mut().or_box(), Tracked::<100>::new(&probe, 1)),
+        );
+        let _reuse = core::pin::Pin::new(&mut strategy)
+            .emplace_exclusive(caller.as_mut().or_box(), Tracked::<100>::new(&probe, 2));
     });
-    assert!(stderr.contains("stackslot: a heap slot was reused while a leaked future still occupied it"), "{stderr}");
+    assert!(
+        stderr
+            .contains("stackslot: a heap slot was reused while a leaked future still occupied it"),
+        "{stderr}"
+    );
 }
 
 /// Leaked futures without drop glue never abort, whatever the storage; the
@@ -277,7 +336,8 @@ fn reusing_a_cached_box_with_a_leaked_future_aborts() {
 /// the storages are leaked too).
 #[test]
 fn every_storage_records_leaked_futures() {
-    let stack = core::pin::Pin::static_ref(Box::leak(Box::new(stackslot::SideStack::<1024>::new())));
+    let stack =
+        core::pin::Pin::static_ref(Box::leak(Box::new(stackslot::SideStack::<1024>::new())));
     forget(stack.stack_only().emplace(Exact::<100>::new()));
     let used = stack.used();
     assert!(used >= 100, "the leaked frame stays in use");

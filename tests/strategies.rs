@@ -15,7 +15,8 @@ use common::alloc_count::count;
 use common::futures::{A64, Exact, Probe, Tracked};
 use common::{panic_message, poll_once, run};
 use stackslot::{
-    Adapter, Arena, Boxing, CachedBox, HeapSlot, Inline, Scratch, SideStack, Slot, SlotFuture, StackOnly, Strategy,
+    Adapter, Arena, Boxing, CachedBox, HeapSlot, Inline, Scratch, SideStack, Slot, SlotFuture,
+    StackOnly, Strategy,
 };
 
 /// Calls per row; fewer under Miri, which interprets every one.
@@ -78,7 +79,10 @@ struct Source<const K: usize> {
 
 impl<const K: usize> Source<K> {
     fn new(probe: &Probe) -> Self {
-        Source { n: 0, probe: probe.clone() }
+        Source {
+            n: 0,
+            probe: probe.clone(),
+        }
     }
 }
 
@@ -95,7 +99,11 @@ impl<const K: usize> Counter for Source<K> {
 /// Calls `next` `CALLS` times through `counter`, lending each call the
 /// scratch that `lend` makes; returns the allocations made and checks the
 /// outputs and that every future was dropped once.
-fn drive(counter: &mut dyn DynCounter, probe: &Probe, mut lend: impl FnMut(&mut dyn FnMut(Scratch<'_>) -> u64) -> u64) -> usize {
+fn drive(
+    counter: &mut dyn DynCounter,
+    probe: &Probe,
+    mut lend: impl FnMut(&mut dyn FnMut(Scratch<'_>) -> u64) -> u64,
+) -> usize {
     let drops_before = probe.drops();
     let (allocations, outputs) = count(|| {
         let mut sum = 0;
@@ -104,8 +112,16 @@ fn drive(counter: &mut dyn DynCounter, probe: &Probe, mut lend: impl FnMut(&mut 
         }
         sum
     });
-    assert_eq!(outputs, CALLS * (CALLS + 1) / 2, "every call returned its count");
-    assert_eq!(probe.drops() - drops_before, CALLS as usize, "every future dropped once");
+    assert_eq!(
+        outputs,
+        CALLS * (CALLS + 1) / 2,
+        "every call returned its count"
+    );
+    assert_eq!(
+        probe.drops() - drops_before,
+        CALLS as usize,
+        "every future dropped once"
+    );
     allocations
 }
 
@@ -115,29 +131,49 @@ fn caller_side_spaces_allocate_as_documented() {
     let mut rows = Vec::new();
 
     let mut slot = pin!(Slot::<64>::new());
-    let hit = drive(&mut Source::<8>::new(&probe), &probe, |call| call(slot.as_mut().or_box()));
-    let miss = drive(&mut Source::<600>::new(&probe), &probe, |call| call(slot.as_mut().or_box()));
+    let hit = drive(&mut Source::<8>::new(&probe), &probe, |call| {
+        call(slot.as_mut().or_box())
+    });
+    let miss = drive(&mut Source::<600>::new(&probe), &probe, |call| {
+        call(slot.as_mut().or_box())
+    });
     rows.push(("Slot<64>, or_box", hit, miss));
 
-    let boxed = drive(&mut Source::<8>::new(&probe), &probe, |call| call(Scratch::boxed()));
+    let boxed = drive(&mut Source::<8>::new(&probe), &probe, |call| {
+        call(Scratch::boxed())
+    });
     rows.push(("Scratch::boxed()", boxed, boxed));
 
     let mut heap = HeapSlot::new();
-    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| call(heap.scratch()));
-    let large = drive(&mut Source::<600>::new(&probe), &probe, |call| call(heap.scratch()));
+    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| {
+        call(heap.scratch())
+    });
+    let large = drive(&mut Source::<600>::new(&probe), &probe, |call| {
+        call(heap.scratch())
+    });
     rows.push(("HeapSlot", small, large));
     assert!(heap.capacity() >= size_of::<Large>());
 
     let mut slot = pin!(Slot::<64>::new());
     let mut heap = HeapSlot::new();
-    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| call(slot.as_mut().then(heap.scratch())));
-    let large = drive(&mut Source::<600>::new(&probe), &probe, |call| call(slot.as_mut().then(heap.scratch())));
+    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| {
+        call(slot.as_mut().then(heap.scratch()))
+    });
+    let large = drive(&mut Source::<600>::new(&probe), &probe, |call| {
+        call(slot.as_mut().then(heap.scratch()))
+    });
     rows.push(("Slot<64> then HeapSlot", small, large));
-    assert_eq!(heap.stats().emplacements(), CALLS, "only the large futures reach the heap slot");
+    assert_eq!(
+        heap.stats().emplacements(),
+        CALLS,
+        "only the large futures reach the heap slot"
+    );
 
     let mut arena = Arena::new();
     let mut slot = pin!(Slot::<64>::new());
-    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| call(slot.as_mut().or_arena(&arena)));
+    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| {
+        call(slot.as_mut().or_arena(&arena))
+    });
     let mut calls = 0;
     let mut source = Source::<600>::new(&probe);
     let large = drive(&mut source, &probe, |call| {
@@ -151,20 +187,32 @@ fn caller_side_spaces_allocate_as_documented() {
 
     let stack = pin!(SideStack::<4096>::new());
     let stack = stack.into_ref();
-    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| call(stack.or_box()));
-    let large = drive(&mut Source::<600>::new(&probe), &probe, |call| call(stack.or_box()));
+    let small = drive(&mut Source::<8>::new(&probe), &probe, |call| {
+        call(stack.or_box())
+    });
+    let large = drive(&mut Source::<600>::new(&probe), &probe, |call| {
+        call(stack.or_box())
+    });
     rows.push(("SideStack<4096>", small, large));
     assert_eq!(stack.used(), 0);
 
     print_table("caller side", &rows);
-    let find = |name: &str| rows.iter().find(|row| row.0 == name).map(|row| (row.1, row.2)).unwrap();
+    let find = |name: &str| {
+        rows.iter()
+            .find(|row| row.0 == name)
+            .map(|row| (row.1, row.2))
+            .unwrap()
+    };
     assert_eq!(find("Slot<64>, or_box"), (0, CALLS as usize));
     assert_eq!(find("Scratch::boxed()"), (CALLS as usize, CALLS as usize));
     assert_eq!(find("HeapSlot"), (1, 1), "one allocation, then one growth");
     assert_eq!(find("Slot<64> then HeapSlot"), (0, 1));
     let (small, large) = find("Slot<64> or_arena (reset every 100)");
     assert_eq!(small, 0);
-    assert!(large <= 10, "a few chunks while the arena grows to a round's high-water mark, not one per call: {large}");
+    assert!(
+        large <= 10,
+        "a few chunks while the arena grows to a round's high-water mark, not one per call: {large}"
+    );
     assert_eq!(find("SideStack<4096>"), (0, 0));
 }
 
@@ -174,9 +222,15 @@ fn callee_side_adapters_allocate_as_documented() {
     let mut rows = Vec::new();
     let mut slot = pin!(Slot::<64>::new());
 
-    let plain = drive(&mut Source::<600>::new(&probe), &probe, |call| call(slot.as_mut().or_box()));
+    let plain = drive(&mut Source::<600>::new(&probe), &probe, |call| {
+        call(slot.as_mut().or_box())
+    });
     rows.push(("plain implementor", plain));
-    let boxing = drive(&mut Boxing::new(Source::<600>::new(&probe)), &probe, |call| call(slot.as_mut().or_box()));
+    let boxing = drive(
+        &mut Boxing::new(Source::<600>::new(&probe)),
+        &probe,
+        |call| call(slot.as_mut().or_box()),
+    );
     rows.push(("Boxing", boxing));
     let mut cached = CachedBox::new(Source::<600>::new(&probe));
     let cached_allocs = drive(&mut cached, &probe, |call| call(slot.as_mut().or_box()));
@@ -187,10 +241,15 @@ fn callee_side_adapters_allocate_as_documented() {
     rows.push(("Inline<1024>", inline_allocs));
     assert_eq!(inline.parts().1.stats().hits(), CALLS);
     let mut stack_only = pin!(StackOnly::<_, 1024>::new(Source::<600>::new(&probe)));
-    let stack_only_allocs = drive(&mut stack_only, &probe, |call| call(slot.as_mut().stack_only()));
+    let stack_only_allocs = drive(&mut stack_only, &probe, |call| {
+        call(slot.as_mut().stack_only())
+    });
     rows.push(("StackOnly<1024>", stack_only_allocs));
 
-    let rows: Vec<_> = rows.into_iter().map(|(name, allocs)| (name, allocs, allocs)).collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(name, allocs)| (name, allocs, allocs))
+        .collect();
     print_table("callee side (large futures, caller Slot<64>)", &rows);
     assert_eq!(plain, CALLS as usize);
     assert_eq!(boxing, CALLS as usize);
@@ -220,7 +279,11 @@ fn adapters_forward_shared_methods_to_the_caller() {
 
     let inline = pin!(Inline::<_, 1024>::new(Source::<600>::new(&probe)));
     let (allocs, out) = count(|| run(&mut inline.peek(slot.as_mut().or_box()), 3));
-    assert_eq!((allocs, out), (1, 0), "&self futures do not use the inline slot");
+    assert_eq!(
+        (allocs, out),
+        (1, 0),
+        "&self futures do not use the inline slot"
+    );
     assert_eq!(probe.drops(), 2);
 }
 
@@ -229,10 +292,18 @@ fn stack_only_adapter_never_allocates_and_panics_on_shared_overflow() {
     let probe = Probe::new();
     let stack_only = pin!(StackOnly::<_, 1024>::new(Source::<600>::new(&probe)));
     let mut slot = pin!(Slot::<64>::new());
-    let caught = catch_unwind(AssertUnwindSafe(|| drop(stack_only.peek(slot.as_mut().or_box()))));
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        drop(stack_only.peek(slot.as_mut().or_box()))
+    }));
     let message = panic_message(&*caught.unwrap_err());
-    assert!(message.contains(&format!("a future of {} bytes", size_of::<Large>())), "{message}");
-    assert!(message.contains("does not fit a space of 64 bytes (align 16)"), "{message}");
+    assert!(
+        message.contains(&format!("a future of {} bytes", size_of::<Large>())),
+        "{message}"
+    );
+    assert!(
+        message.contains("does not fit a space of 64 bytes (align 16)"),
+        "{message}"
+    );
     assert_eq!(probe.drops(), 1, "the refused future is dropped");
     assert_eq!(slot.stats().size_fallbacks(), 1);
     let mut big = pin!(Slot::<1024>::new());
@@ -245,7 +316,9 @@ fn cached_box_refuses_to_grow_under_stack_only() {
     let probe = Probe::new();
     let mut cached = CachedBox::new(Source::<600>::new(&probe));
     let mut slot = pin!(Slot::<64>::new());
-    let caught = catch_unwind(AssertUnwindSafe(|| drop(cached.next(slot.as_mut().stack_only()))));
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        drop(cached.next(slot.as_mut().stack_only()))
+    }));
     assert!(panic_message(&*caught.unwrap_err()).contains("stack-only"));
     // Once the cache is large enough (grown under `or_box`), stack-only callers may use it.
     run(&mut cached.next(slot.as_mut().or_box()), 3);
@@ -260,18 +333,39 @@ fn heap_slot_grows_to_the_largest_future_and_never_shrinks_unless_asked() {
     let (allocs, _) = count(|| run(&mut heap.scratch().emplace(Exact::<100>::new()), 1));
     assert_eq!((allocs, heap.capacity()), (1, 100));
     let (allocs, _) = count(|| run(&mut heap.scratch().emplace(Exact::<40>::new()), 1));
-    assert_eq!((allocs, heap.capacity()), (0, 100), "smaller futures reuse the buffer");
+    assert_eq!(
+        (allocs, heap.capacity()),
+        (0, 100),
+        "smaller futures reuse the buffer"
+    );
     let (allocs, out) = count(|| run(&mut heap.scratch().emplace(A64(Exact::<8>::new())), 1));
-    assert_eq!((allocs, out, heap.alignment()), (1, (8, true), 64), "over-aligned futures realign it");
+    assert_eq!(
+        (allocs, out, heap.alignment()),
+        (1, (8, true), 64),
+        "over-aligned futures realign it"
+    );
     let stats = heap.stats();
-    assert_eq!((stats.hits(), stats.size_fallbacks(), stats.alignment_fallbacks()), (1, 1, 1));
+    assert_eq!(
+        (
+            stats.hits(),
+            stats.size_fallbacks(),
+            stats.alignment_fallbacks()
+        ),
+        (1, 1, 1)
+    );
     heap.free_buffer();
     assert_eq!((heap.capacity(), heap.alignment()), (0, 16));
     assert_eq!(heap.stats(), stats, "counters survive freeing the buffer");
     heap.reset_stats();
     assert_eq!(heap.stats().emplacements(), 0);
     let with_capacity = HeapSlot::with_capacity(256);
-    assert_eq!(format!("{with_capacity:?}").split(", stats").next().unwrap(), "HeapSlot { capacity: 256, alignment: 16, occupied: false");
+    assert_eq!(
+        format!("{with_capacity:?}")
+            .split(", stats")
+            .next()
+            .unwrap(),
+        "HeapSlot { capacity: 256, alignment: 16, occupied: false"
+    );
 }
 
 #[test]
@@ -292,9 +386,27 @@ fn tiers_take_the_first_space_that_fits() {
     let mut heap = HeapSlot::new();
     for _ in 0..2 {
         let (allocs, outs) = count(|| {
-            let a = run(&mut small.as_mut().then(medium.as_mut().then(heap.scratch())).emplace(Exact::<16>::new()), 1);
-            let b = run(&mut small.as_mut().then(medium.as_mut().then(heap.scratch())).emplace(Exact::<200>::new()), 1);
-            let c = run(&mut small.as_mut().then(medium.as_mut().then(heap.scratch())).emplace(Exact::<900>::new()), 1);
+            let a = run(
+                &mut small
+                    .as_mut()
+                    .then(medium.as_mut().then(heap.scratch()))
+                    .emplace(Exact::<16>::new()),
+                1,
+            );
+            let b = run(
+                &mut small
+                    .as_mut()
+                    .then(medium.as_mut().then(heap.scratch()))
+                    .emplace(Exact::<200>::new()),
+                1,
+            );
+            let c = run(
+                &mut small
+                    .as_mut()
+                    .then(medium.as_mut().then(heap.scratch()))
+                    .emplace(Exact::<900>::new()),
+                1,
+            );
             (a, b, c)
         });
         assert_eq!(outs, (16, 200, 900));
@@ -305,15 +417,36 @@ fn tiers_take_the_first_space_that_fits() {
     assert_eq!((heap.stats().hits(), heap.stats().fallbacks()), (1, 1));
 
     // `try_emplace` tries every space of the chain and allocates nothing.
-    let err = small.as_mut().then(medium.as_mut().stack_only()).try_emplace(Exact::<900>::new()).unwrap_err();
+    let err = small
+        .as_mut()
+        .then(medium.as_mut().stack_only())
+        .try_emplace(Exact::<900>::new())
+        .unwrap_err();
     assert_eq!(err.capacity(), 256, "names the last space tried");
-    let fut = small.as_mut().then(medium.as_mut().stack_only()).try_emplace(Exact::<200>::new()).unwrap();
+    let fut = small
+        .as_mut()
+        .then(medium.as_mut().stack_only())
+        .try_emplace(Exact::<200>::new())
+        .unwrap();
     assert!(fut.is_inline());
     drop(fut);
     // The chain's last fallback applies, and `may_allocate` follows it.
-    assert!(!small.as_mut().then(medium.as_mut().stack_only()).may_allocate());
+    assert!(
+        !small
+            .as_mut()
+            .then(medium.as_mut().stack_only())
+            .may_allocate()
+    );
     assert!(small.as_mut().then(Scratch::boxed()).may_allocate());
-    let (allocs, out) = count(|| run(&mut small.as_mut().then(Scratch::boxed()).emplace(Exact::<900>::new()), 1));
+    let (allocs, out) = count(|| {
+        run(
+            &mut small
+                .as_mut()
+                .then(Scratch::boxed())
+                .emplace(Exact::<900>::new()),
+            1,
+        )
+    });
     assert_eq!((allocs, out), (1, 900));
 }
 
@@ -325,7 +458,10 @@ fn arena_holds_what_the_slot_does_not_and_resets_when_vacant() {
     const ROUNDS: u64 = if cfg!(miri) { 5 } else { 50 };
     let (allocs, ()) = count(|| {
         for round in 0..ROUNDS {
-            let mut fut = slot.as_mut().or_arena(&arena).emplace(Tracked::<600>::new(&probe, round).pending(1));
+            let mut fut = slot
+                .as_mut()
+                .or_arena(&arena)
+                .emplace(Tracked::<600>::new(&probe, round).pending(1));
             assert!(!fut.is_inline());
             assert_eq!(poll_once(&mut fut), Poll::Pending);
             assert_eq!(poll_once(&mut fut), Poll::Ready(round));
@@ -333,7 +469,10 @@ fn arena_holds_what_the_slot_does_not_and_resets_when_vacant() {
             arena.reset();
         }
     });
-    assert_eq!(allocs, 0, "the preallocated chunk is reused after each reset");
+    assert_eq!(
+        allocs, 0,
+        "the preallocated chunk is reused after each reset"
+    );
     assert_eq!(probe.drops(), ROUNDS as usize);
     assert!(arena.allocated_bytes() >= 16 * 1024);
     assert!(format!("{arena:?}").starts_with("Arena { allocated_bytes: "));
@@ -345,10 +484,14 @@ fn side_stack_frames_are_reclaimed_in_lifo_order() {
     let stack = pin!(SideStack::<1024>::new());
     let stack = stack.into_ref();
     let probe = Probe::new();
-    let mut a = stack.stack_only().emplace(Tracked::<100>::new(&probe, 1).pending(1));
+    let mut a = stack
+        .stack_only()
+        .emplace(Tracked::<100>::new(&probe, 1).pending(1));
     let used_a = stack.used();
     assert!(used_a >= 100);
-    let mut b = stack.stack_only().emplace(Tracked::<100>::new(&probe, 2).pending(1));
+    let mut b = stack
+        .stack_only()
+        .emplace(Tracked::<100>::new(&probe, 2).pending(1));
     let used_ab = stack.used();
     assert!(used_ab >= used_a + 100);
     assert_eq!(poll_once(&mut a), Poll::Pending);
@@ -371,9 +514,14 @@ fn side_stack_falls_back_when_full() {
     let (allocs, second) = count(|| stack.or_box().emplace(Exact::<200>::new()));
     assert!(!second.is_inline());
     assert_eq!(allocs, 1);
-    let err = stack.stack_only().try_emplace(Exact::<200>::new()).unwrap_err();
+    let err = stack
+        .stack_only()
+        .try_emplace(Exact::<200>::new())
+        .unwrap_err();
     assert_eq!(err.capacity(), 256 - stack.used());
-    let caught = catch_unwind(AssertUnwindSafe(|| drop(stack.stack_only().emplace(Exact::<200>::new()))));
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        drop(stack.stack_only().emplace(Exact::<200>::new()))
+    }));
     assert!(panic_message(&*caught.unwrap_err()).contains("stack-only"));
     drop((first, second));
     assert_eq!(stack.used(), 0);
@@ -381,14 +529,21 @@ fn side_stack_falls_back_when_full() {
     assert!(!stack.stack_only().may_allocate());
     assert!(stack.or_box().may_allocate());
     let aligned = stack.or_box().emplace(A64(Exact::<8>::new()));
-    assert!(!aligned.is_inline(), "a 16-aligned stack cannot hold a 64-aligned future");
+    assert!(
+        !aligned.is_inline(),
+        "a 16-aligned stack cannot hold a 64-aligned future"
+    );
     drop(aligned);
     assert_eq!(stack.stats().alignment_fallbacks(), 1);
 }
 
 #[test]
 fn side_stack_serves_nested_calls() {
-    fn depth<'s>(stack: Pin<&'s SideStack<8192>>, scratch: Scratch<'s>, n: u32) -> SlotFuture<'s, u32> {
+    fn depth<'s>(
+        stack: Pin<&'s SideStack<8192>>,
+        scratch: Scratch<'s>,
+        n: u32,
+    ) -> SlotFuture<'s, u32> {
         scratch.emplace(async move {
             if n == 0 {
                 0
@@ -411,7 +566,13 @@ fn side_stack_frames_released_on_other_threads() {
     let stack = pin!(SideStack::<4096>::new());
     let stack = stack.into_ref();
     let probe = Probe::new();
-    let handles: Vec<_> = (0..8).map(|i| stack.stack_only().emplace(Tracked::<64>::new(&probe, i).pending(2))).collect();
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            stack
+                .stack_only()
+                .emplace(Tracked::<64>::new(&probe, i).pending(2))
+        })
+        .collect();
     std::thread::scope(|s| {
         for (i, mut handle) in handles.into_iter().enumerate() {
             s.spawn(move || assert_eq!(run(&mut handle, 5), i as u64));

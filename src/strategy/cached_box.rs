@@ -65,18 +65,19 @@ impl CachedBox {
         f: F,
     ) -> RawFuture<'s, F::Output> {
         let may_allocate = scratch.may_allocate();
-        match scratch.try_place(f) {
-            Ok(raw) => raw,
-            Err(overflow) => {
-                let (f, space) = overflow.into_parts();
+        let reservation = match scratch.try_reserve::<F>() {
+            Ok(reservation) => reservation,
+            Err(space) => {
                 let cache = self.get_mut().cache.scratch();
                 if may_allocate || cache.fits::<F>() {
-                    cache.place(f)
+                    cache.reserve::<F>()
                 } else {
-                    stack_only_overflow(f, space)
+                    stack_only_overflow::<F>(space)
                 }
             }
-        }
+        };
+        // SAFETY: the reservation is for `F`.
+        unsafe { reservation.fill(f) }
     }
 }
 

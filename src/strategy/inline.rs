@@ -72,10 +72,12 @@ impl<const N: usize, A: Alignment> Inline<N, A> {
         scratch: Scratch<'s>,
         f: F,
     ) -> RawFuture<'s, F::Output> {
-        match self.slot().stack_only().try_place(f) {
-            Ok(raw) => raw,
-            Err(overflow) => scratch.place(overflow.into_parts().0),
-        }
+        let reservation = match self.slot().stack_only().try_reserve::<F>() {
+            Ok(reservation) => reservation,
+            Err(_) => scratch.reserve::<F>(),
+        };
+        // SAFETY: the reservation is for `F`.
+        unsafe { reservation.fill(f) }
     }
 }
 

@@ -73,12 +73,10 @@ impl<const N: usize, A: Alignment> StackOnly<N, A> {
     /// Places `f` in the caller's spaces without allocating, or panics.
     #[track_caller]
     fn place_shared<'s, F: Future + 's>(scratch: Scratch<'s>, f: F) -> RawFuture<'s, F::Output> {
-        match scratch.try_place(f) {
-            Ok(raw) => raw,
-            Err(overflow) => {
-                let (f, space) = overflow.into_parts();
-                stack_only_overflow(f, space)
-            }
+        match scratch.try_reserve::<F>() {
+            // SAFETY: the reservation is for `F`.
+            Ok(reservation) => unsafe { reservation.fill(f) },
+            Err(space) => stack_only_overflow::<F>(space),
         }
     }
 }
