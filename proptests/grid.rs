@@ -17,6 +17,7 @@ fn has(size: usize, align: usize) -> bool {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "checks a table, runs no unsafe code")]
 fn the_catalogue_covers_every_size_class_boundary_at_every_alignment() {
     for align in ALIGNMENTS {
         for class in stackslot::SIZE_CLASSES {
@@ -40,6 +41,7 @@ fn the_catalogue_covers_every_size_class_boundary_at_every_alignment() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "checks a table, runs no unsafe code")]
 fn the_catalogue_is_sorted_by_size_with_exact_layouts() {
     assert!(CATALOGUE.windows(2).all(|w| w[0].size <= w[1].size));
     assert_eq!(CATALOGUE.len(), 406);

@@ -18,6 +18,7 @@ use crate::support::kinds::{GivenBack, Handle, Placed, ScratchKind};
 use crate::support::quiet::Panic;
 use crate::support::registry::{self, Behaviour, Id};
 use crate::support::rig::{self, Placement, Rig, Wakes};
+use crate::support::slots::SlotClass;
 use crate::support::{config, strategies};
 
 #[derive(Clone, Debug)]
@@ -40,7 +41,7 @@ enum Op {
     ResetStats,
 }
 
-fn op(slot: &'static crate::support::slots::SlotClass) -> impl Strategy<Value = Op> {
+fn op(slot: &'static SlotClass) -> impl Strategy<Value = Op> {
     let emplace = (
         strategies::future_for(slot),
         strategies::scratch_kind(),
@@ -141,6 +142,8 @@ fn drive(
                 model.check_futures()?;
                 return Ok(Ended::Forgotten);
             }
+            // The statistics cannot be reset while a handle borrows the
+            // slot; an emplacement ends the handle first (above).
             Op::ResetStats | Op::Emplace { .. } => {}
         }
         prop_assert_eq!(handle.is_inline(), live.inline);

@@ -90,7 +90,10 @@ pub fn live(rig: &mut Rig, life: &Life) -> Report {
     report.place_heap = heap;
     let mut handle = match placed {
         Ok(Placed::Handle(handle)) => handle,
-        Ok(Placed::Refused(_)) => return report,
+        Ok(Placed::Refused(_)) => {
+            report.outcome = Outcome::Refused;
+            return report;
+        }
         Err(payload) => {
             report.outcome = Outcome::Panics;
             report.panics.push(Panic::of(&payload));

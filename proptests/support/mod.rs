@@ -16,9 +16,9 @@ pub mod strategies;
 
 use proptest::test_runner::Config;
 
-/// Cases per property: 2048 natively, 32 under Miri. `PROPTEST_CASES`
+/// Cases per property: 2048 natively, 24 under Miri. `PROPTEST_CASES`
 /// overrides both.
-pub const CASES: u32 = if cfg!(miri) { 32 } else { 2048 };
+pub const CASES: u32 = if cfg!(miri) { 24 } else { 2048 };
 
 /// The configuration of every property: no failure persistence (no files,
 /// which Miri's isolation forbids; a failure prints its minimal case
