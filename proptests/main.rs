@@ -7,8 +7,11 @@
 //! reuse and panics. Each module is one property; `support` holds the grid,
 //! the rig that drives a slot, and the reference they are checked against.
 //!
-//! Run one property with `cargo test --test proptests placement`; set
-//! `PROPTEST_CASES` to change the number of cases.
+//! Each property runs 2048 cases (24 under Miri); set `PROPTEST_CASES` to
+//! change that. Run one property with `cargo test --test proptests
+//! placement`. Under Miri, add `-Zmiri-ignore-leaks` to the usual flags:
+//! some cases leak handles (and then their slots) on purpose, and the
+//! allocation property checks the heap balance of every case itself.
 
 mod support;
 
