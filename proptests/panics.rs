@@ -1,0 +1,257 @@
+//! Property 6, panics: a future that panics in `poll` or in its destructor,
+//! or a callee that panics right after placing it, never causes a second
+//! drop or a use after the drop; the future is dropped exactly once (while
+//! unwinding, when the panic left its handle behind), its box is freed, and
+//! the slot is vacant and works for the next future. The panic is caught
+//! either around each step (the handle survives it) or around the whole
+//! life (the handle is dropped while unwinding).
+
+use core::task::{Context, Poll};
+
+use proptest::prelude::*;
+
+use crate::support::catalogue::FutureType;
+use crate::support::expect::{self, Outcome, StatsModel};
+use crate::support::family::TestPanic;
+use crate::support::kinds::{GivenBack, Placed, ScratchKind};
+use crate::support::quiet::{self, Panic};
+use crate::support::registry::{self, Behaviour, Id};
+use crate::support::rig::{self, Placement, Rig};
+use crate::support::slots::SlotClass;
+use crate::support::{alloc, config, strategies};
+
+/// What goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// The future panics at this poll (counted from 1) and makes no
+    /// progress in it.
+    Poll(u32),
+    /// The future's destructor panics (a future with drop glue).
+    Drop,
+    /// The callee panics after placing the future, before returning it.
+    Callee,
+}
+
+/// Where the caller catches the panic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Boundary {
+    /// Around each poll and around the final drop: the handle survives.
+    EachStep,
+    /// Around the whole life: the handle is dropped while unwinding.
+    WholeLife,
+}
+
+#[derive(Clone, Debug)]
+struct Case {
+    slot: &'static SlotClass,
+    ty: &'static FutureType,
+    kind: ScratchKind,
+    behaviour: Behaviour,
+    /// Polls before the handle is dropped, fewer if the future terminates.
+    polls: u32,
+    fault: Fault,
+    boundary: Boundary,
+}
+
+/// What the caller sees, step by step.
+#[derive(Debug, PartialEq, Eq)]
+enum Event {
+    Pending,
+    Ready(u64),
+    /// A panic caught around a poll.
+    PollPanic(Panic),
+    /// A panic caught around dropping the handle.
+    DropPanic(Panic),
+    /// A panic caught around the whole life.
+    Unwound(Panic),
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let placed = (strategies::slot_and_future(), strategies::scratch_kind()).prop_filter(
+        "the callee returns a handle",
+        |((slot, ty), kind)| {
+            matches!(
+                expect::outcome(ty, slot, *kind),
+                Outcome::Inline | Outcome::Boxed
+            )
+        },
+    );
+    let boundary = prop_oneof![Just(Boundary::EachStep), Just(Boundary::WholeLife)];
+    (
+        placed,
+        0..=3u32,
+        any::<u64>(),
+        0..=6u32,
+        0..3u8,
+        1..=5u32,
+        boundary,
+    )
+        .prop_map(
+            |(((slot, ty), kind), pending, value, polls, fault, at, boundary)| {
+                let fault = match fault {
+                    1 if ty.tracked => Fault::Drop,
+                    2 => Fault::Callee,
+                    _ => Fault::Poll(at.min(pending + 1)),
+                };
+                let behaviour = Behaviour {
+                    pending,
+                    value,
+                    panic_at_poll: match fault {
+                        Fault::Poll(at) => Some(at),
+                        _ => None,
+                    },
+                    panic_on_drop: fault == Fault::Drop,
+                };
+                Case {
+                    slot,
+                    ty,
+                    kind,
+                    behaviour,
+                    polls,
+                    fault,
+                    boundary,
+                }
+            },
+        )
+}
+
+/// The reference: the events the caller sees, the polls the future sees,
+/// and whether it is dropped while unwinding.
+fn simulate(case: &Case) -> (Vec<Event>, u32, bool) {
+    let test = |p| Panic::Test(p);
+    if case.fault == Fault::Callee {
+        return (vec![Event::Unwound(test(TestPanic::Callee))], 0, true);
+    }
+    let whole = case.boundary == Boundary::WholeLife;
+    let (mut events, mut polls, mut left) = (Vec::new(), 0, case.behaviour.pending);
+    for _ in 0..case.polls {
+        polls += 1;
+        if case.behaviour.panic_at_poll == Some(polls) {
+            if whole {
+                events.push(Event::Unwound(test(TestPanic::Poll)));
+                return (events, polls, true);
+            }
+            events.push(Event::PollPanic(test(TestPanic::Poll)));
+        } else if left > 0 {
+            left -= 1;
+            events.push(Event::Pending);
+        } else {
+            // Ready: the future is dropped inside this poll.
+            events.push(match (case.fault, whole) {
+                (Fault::Drop, true) => Event::Unwound(test(TestPanic::Drop)),
+                (Fault::Drop, false) => Event::PollPanic(test(TestPanic::Drop)),
+                _ => Event::Ready(case.behaviour.value),
+            });
+            return (events, polls, false);
+        }
+    }
+    if case.fault == Fault::Drop {
+        // Dropped with the handle.
+        events.push(if whole {
+            Event::Unwound(test(TestPanic::Drop))
+        } else {
+            Event::DropPanic(test(TestPanic::Drop))
+        });
+    }
+    (events, polls, false)
+}
+
+/// Runs the case's faulty life in `rig`, appending to `events`.
+fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
+    if case.fault == Fault::Callee || case.boundary == Boundary::WholeLife {
+        let caught = quiet::catch(|| {
+            let scratch = case.kind.lend(rig.slot.as_mut());
+            let Placed::Handle(mut handle) = case.ty.place(case.kind, scratch, id, GivenBack::Drop)
+            else {
+                panic!("the case is filtered to place its future");
+            };
+            if case.fault == Fault::Callee {
+                std::panic::panic_any(TestPanic::Callee);
+            }
+            let mut cx = Context::from_waker(rig.wakes.waker());
+            for _ in 0..case.polls {
+                match handle.poll(&mut cx) {
+                    Poll::Pending => events.push(Event::Pending),
+                    Poll::Ready(value) => {
+                        events.push(Event::Ready(value));
+                        break;
+                    }
+                }
+            }
+        });
+        if let Err(payload) = caught {
+            events.push(Event::Unwound(Panic::of(&payload)));
+        }
+    } else {
+        let Placement { placed, .. } =
+            rig::place(rig.slot.as_mut(), case.ty, case.kind, id, GivenBack::Drop);
+        let Ok(Placed::Handle(mut handle)) = placed else {
+            panic!("the case is filtered to place its future");
+        };
+        for _ in 0..case.polls {
+            if handle.is_terminated() {
+                break;
+            }
+            events.push(match rig::poll(&mut handle, &rig.wakes).1 {
+                Ok(Poll::Pending) => Event::Pending,
+                Ok(Poll::Ready(value)) => Event::Ready(value),
+                Err(payload) => Event::PollPanic(Panic::of(&payload)),
+            });
+        }
+        if let Err(payload) = rig::cancel(handle).1 {
+            events.push(Event::DropPanic(Panic::of(&payload)));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// One faulty future, then a well-behaved one of the same type in the
+    /// same slot.
+    #[test]
+    fn a_panic_leaves_no_double_drop_and_a_usable_slot(case in case()) {
+        let Case { slot, ty, kind, .. } = case;
+        let mut rig = Rig::new(slot);
+        let id = ty.register(case.behaviour);
+        let mut events = Vec::with_capacity(16);
+        let (heap, ()) = alloc::measure(|| run(&mut rig, &case, id, &mut events));
+        let (expected, polls, unwinding) = simulate(&case);
+        prop_assert_eq!(&events, &expected);
+
+        let record = registry::record(id);
+        let glue = u32::from(ty.tracked);
+        prop_assert_eq!(record.polls, polls);
+        prop_assert_eq!(record.drops, glue, "dropped exactly once");
+        prop_assert_eq!(record.unwinding_drops, glue * u32::from(unwinding));
+        let pending = events.iter().filter(|e| **e == Event::Pending).count();
+        prop_assert_eq!(rig.wakes.count() as usize, pending);
+        prop_assert_eq!(heap.live(), 0, "the box and the payloads are freed: {:?}", heap);
+        prop_assert!(!rig.slot.is_occupied());
+        let mut model = StatsModel::default();
+        model.record(ty, slot, kind);
+        prop_assert_eq!(StatsModel::of(&rig.slot.stats()), model);
+
+        // The slot works for the next future.
+        let next = ty.register(Behaviour { value: 99, ..Behaviour::default() });
+        {
+            let Placement { placed, .. } =
+                rig::place(rig.slot.as_mut(), ty, kind, next, GivenBack::Drop);
+            let Ok(Placed::Handle(mut handle)) = placed else {
+                panic!("the same type is placed the same way");
+            };
+            prop_assert_eq!(
+                handle.is_inline(),
+                expect::outcome(ty, slot, kind) == Outcome::Inline
+            );
+            let (_, polled) = rig::poll(&mut handle, &rig.wakes);
+            prop_assert!(matches!(polled, Ok(Poll::Ready(99))));
+        }
+        prop_assert_eq!(registry::record(next).drops, glue);
+        prop_assert_eq!(registry::record(id).drops, glue, "not dropped again");
+        model.record(ty, slot, kind);
+        prop_assert_eq!(StatsModel::of(&rig.slot.stats()), model);
+        prop_assert!(!rig.slot.is_occupied());
+        prop_assert_eq!(registry::errors(), Vec::<String>::new());
+    }
+}
