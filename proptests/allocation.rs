@@ -1,6 +1,6 @@
 //! Property 4, allocation: placing a future that fits allocates nothing; a
-//! boxed fallback allocates exactly once (a zero-sized future not at all)
-//! and frees exactly once, when the future completes or is cancelled, and
+//! boxed fallback allocates exactly once (a zero-sized future too) and
+//! frees exactly once, when the future completes or is cancelled, and
 //! never when its handle was leaked; polls never allocate; `stack_only` and
 //! `try_emplace` never allocate, whatever the future. Counted per thread by
 //! the support's allocator; the panic machinery's own allocations (of a

@@ -39,7 +39,7 @@ proptest! {
                     rig::place(rig.slot.as_mut(), ty, kind, id, GivenBack::Drop);
                 prop_assert_eq!(view.fits, misfit.is_none(), "Scratch::fits");
                 prop_assert_eq!((view.capacity, view.alignment), lent);
-                prop_assert_eq!(view.may_allocate, kind.may_allocate());
+                prop_assert_eq!(view.may_allocate, kind.scratch_may_allocate());
 
                 match (expected, placed) {
                     (Outcome::Inline | Outcome::Boxed, Ok(Placed::Handle(mut handle))) => {

@@ -42,9 +42,10 @@ pub fn outcome(ty: &FutureType, slot: &SlotClass, kind: ScratchKind) -> Outcome 
     }
 }
 
-/// Whether placing allocates: a boxed future that is not zero-sized.
+/// Whether placing allocates: a boxed future, zero-sized or not (its heap
+/// block starts with a header).
 pub fn allocates(ty: &FutureType, slot: &SlotClass, kind: ScratchKind) -> bool {
-    outcome(ty, slot, kind) == Outcome::Boxed && ty.size > 0
+    outcome(ty, slot, kind) == Outcome::Boxed
 }
 
 /// The counters a slot should show.

@@ -11,6 +11,12 @@ use core::pin::{Pin, pin};
 use core::task::{Context, Poll, Waker};
 
 use stackslot::{FallbackReason, LocalSlotFuture, Overflow, Scratch, SlotFuture};
+#[cfg(feature = "alloc")]
+use stackslot::{Strategy, strategy};
+
+/// The `StackOnly` strategy's `&self` path needs no storage of its own.
+#[cfg(feature = "alloc")]
+static STACK_ONLY: strategy::StackOnly<0> = strategy::StackOnly::new();
 
 use super::family::TestFuture;
 use super::slots::DynSlot;
@@ -37,6 +43,18 @@ pub enum ScratchKind {
     TryStackOnly,
     /// `slot.stack_only()`, `try_emplace_local`.
     TryStackOnlyLocal,
+    /// A tier: `slot.then(Scratch::boxed())`, `emplace`.
+    #[cfg(feature = "alloc")]
+    ThenBoxed,
+    /// The `Boxing` strategy of an adapter: `slot.or_box()`, then
+    /// `strategy::Boxing.emplace_exclusive`.
+    #[cfg(feature = "alloc")]
+    BoxingAdapter,
+    /// The `StackOnly` strategy of an adapter, for a `&self` method:
+    /// `slot.or_box()`, then `strategy::StackOnly::<0>.emplace_shared`,
+    /// which never allocates although the scratch would allow it.
+    #[cfg(feature = "alloc")]
+    StackOnlyAdapter,
 }
 
 /// What a kind does with a future that does not fit its space.
@@ -62,6 +80,9 @@ impl ScratchKind {
         ScratchKind::TryOrBox,
         ScratchKind::TryStackOnly,
         ScratchKind::TryStackOnlyLocal,
+        ScratchKind::ThenBoxed,
+        ScratchKind::BoxingAdapter,
+        ScratchKind::StackOnlyAdapter,
     ];
     /// Every kind this build has.
     #[cfg(not(feature = "alloc"))]
@@ -84,19 +105,40 @@ impl ScratchKind {
     pub fn on_misfit(self) -> OnMisfit {
         match self {
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox | ScratchKind::OrBoxLocal | ScratchKind::Boxed => OnMisfit::Box,
+            ScratchKind::OrBox
+            | ScratchKind::OrBoxLocal
+            | ScratchKind::Boxed
+            | ScratchKind::ThenBoxed
+            | ScratchKind::BoxingAdapter => OnMisfit::Box,
             ScratchKind::StackOnly => OnMisfit::Panic,
+            #[cfg(feature = "alloc")]
+            ScratchKind::StackOnlyAdapter => OnMisfit::Panic,
             #[cfg(feature = "alloc")]
             ScratchKind::TryOrBox => OnMisfit::Refuse,
             ScratchKind::TryStackOnly | ScratchKind::TryStackOnlyLocal => OnMisfit::Refuse,
         }
     }
 
-    /// Whether the scratch lets the callee allocate.
+    /// Whether the scratch lets the callee allocate (`Scratch::may_allocate`).
+    pub fn scratch_may_allocate(self) -> bool {
+        match self {
+            #[cfg(feature = "alloc")]
+            ScratchKind::StackOnlyAdapter => true,
+            _ => self.may_allocate(),
+        }
+    }
+
+    /// Whether the kind may allocate at all.
     pub fn may_allocate(self) -> bool {
         match self {
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox | ScratchKind::OrBoxLocal | ScratchKind::Boxed => true,
+            ScratchKind::OrBox
+            | ScratchKind::OrBoxLocal
+            | ScratchKind::Boxed
+            | ScratchKind::ThenBoxed
+            | ScratchKind::BoxingAdapter => true,
+            #[cfg(feature = "alloc")]
+            ScratchKind::StackOnlyAdapter => false,
             #[cfg(feature = "alloc")]
             ScratchKind::TryOrBox => true,
             ScratchKind::StackOnly | ScratchKind::TryStackOnly | ScratchKind::TryStackOnlyLocal => {
@@ -109,7 +151,13 @@ impl ScratchKind {
     pub fn lend(self, slot: Pin<&mut dyn DynSlot>) -> Scratch<'_> {
         match self {
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox | ScratchKind::OrBoxLocal | ScratchKind::TryOrBox => slot.or_box(),
+            ScratchKind::OrBox
+            | ScratchKind::OrBoxLocal
+            | ScratchKind::TryOrBox
+            | ScratchKind::BoxingAdapter
+            | ScratchKind::StackOnlyAdapter => slot.or_box(),
+            #[cfg(feature = "alloc")]
+            ScratchKind::ThenBoxed => slot.then_boxed(),
             #[cfg(feature = "alloc")]
             ScratchKind::Boxed => Scratch::boxed(),
             ScratchKind::StackOnly | ScratchKind::TryStackOnly | ScratchKind::TryStackOnlyLocal => {
@@ -128,8 +176,20 @@ impl ScratchKind {
     ) -> Placed<'s> {
         match self {
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox | ScratchKind::Boxed => {
+            ScratchKind::OrBox | ScratchKind::Boxed | ScratchKind::ThenBoxed => {
                 Placed::Handle(Handle::Send(scratch.emplace(f)))
+            }
+            #[cfg(feature = "alloc")]
+            ScratchKind::BoxingAdapter => {
+                // A stateless strategy: a fresh one lives as long as needed.
+                let strategy: &'static mut strategy::Boxing = Box::leak(Box::new(strategy::Boxing));
+                Placed::Handle(Handle::Send(
+                    Pin::new(strategy).emplace_exclusive(scratch, f),
+                ))
+            }
+            #[cfg(feature = "alloc")]
+            ScratchKind::StackOnlyAdapter => {
+                Placed::Handle(Handle::Send(STACK_ONLY.emplace_shared(scratch, f)))
             }
             #[cfg(feature = "alloc")]
             ScratchKind::OrBoxLocal => Placed::Handle(Handle::Local(scratch.emplace_local(f))),

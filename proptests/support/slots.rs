@@ -22,6 +22,9 @@ use stackslot::{
 pub trait DynSlot {
     #[cfg(feature = "alloc")]
     fn or_box(self: Pin<&mut Self>) -> Scratch<'_>;
+    /// `then(Scratch::boxed())`: a tier whose last space boxes.
+    #[cfg(feature = "alloc")]
+    fn then_boxed(self: Pin<&mut Self>) -> Scratch<'_>;
     fn stack_only(self: Pin<&mut Self>) -> Scratch<'_>;
     fn stats(&self) -> Stats;
     fn reset_stats(self: Pin<&mut Self>);
@@ -67,6 +70,10 @@ impl<const N: usize, A: Alignment> DynSlot for Guarded<N, A> {
     #[cfg(feature = "alloc")]
     fn or_box(self: Pin<&mut Self>) -> Scratch<'_> {
         self.slot().or_box()
+    }
+    #[cfg(feature = "alloc")]
+    fn then_boxed(self: Pin<&mut Self>) -> Scratch<'_> {
+        self.slot().then(Scratch::boxed())
     }
     fn stack_only(self: Pin<&mut Self>) -> Scratch<'_> {
         self.slot().stack_only()

@@ -48,6 +48,18 @@ pub struct Inline<const N: usize, A: Alignment = Align16> {
 }
 
 impl<const N: usize, A: Alignment> Inline<N, A> {
+    /// A strategy with an empty slot.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// static STRATEGY: stackslot::strategy::Inline<64> = stackslot::strategy::Inline::new();
+    /// assert_eq!(STRATEGY.stats().emplacements(), 0);
+    /// ```
+    pub const fn new() -> Self {
+        Inline { slot: Slot::new() }
+    }
+
     /// The inline slot's counters.
     ///
     /// # Example

@@ -52,6 +52,18 @@ pub struct StackOnly<const N: usize, A: Alignment = Align16> {
 }
 
 impl<const N: usize, A: Alignment> StackOnly<N, A> {
+    /// A strategy with an empty slot.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// static STRATEGY: stackslot::strategy::StackOnly<64> = stackslot::strategy::StackOnly::new();
+    /// assert_eq!(STRATEGY.stats().emplacements(), 0);
+    /// ```
+    pub const fn new() -> Self {
+        StackOnly { slot: Slot::new() }
+    }
+
     /// The inline slot's counters.
     ///
     /// # Example
