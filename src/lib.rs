@@ -133,6 +133,9 @@ pub mod strategy;
 mod vtable;
 
 pub use adapter::{Adapter, Strategy};
+#[cfg(feature = "macros")]
+pub use stackslot_macros::dyn_trait;
+
 pub use align::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
     Alignment,
