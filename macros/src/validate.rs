@@ -24,9 +24,6 @@ pub(crate) fn header(item: &ItemTrait) -> Result<(), Error> {
              safe, or write its dyn form by hand",
         ));
     }
-    if let Some(auto) = &item.modifiers.auto_token {
-        return Err(Error::new(auto.span, "`#[dyn_trait]` does not apply to auto traits"));
-    }
     Ok(())
 }
 
