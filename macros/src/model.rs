@@ -26,6 +26,20 @@ pub(crate) struct Model {
     pub(crate) fresh: Fresh,
 }
 
+impl Model {
+    /// Whether the adapter impls can stand next to the blanket impl. With a
+    /// type or const parameter on the trait they cannot: another crate
+    /// could implement `Name<ItsOwnType>` for `Adapter<T, S>`, and the
+    /// blanket impl would then overlap them, so coherence rejects them.
+    pub(crate) fn has_adapter_impls(&self) -> bool {
+        self.item
+            .generics
+            .params
+            .iter()
+            .all(|param| matches!(param, syn::GenericParam::Lifetime(_)))
+    }
+}
+
 /// Names the expansion introduces, none of which the trait uses.
 pub(crate) struct Fresh {
     /// The scratch's lifetime, `'s`.

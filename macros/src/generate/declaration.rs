@@ -79,11 +79,19 @@ fn trait_doc(model: &Model) -> TokenStream {
              `{ident}`'s (associated consts become methods of the same name)."
         ),
         String::new(),
-        format!(
-            " Implemented for every implementor of `{ident}`, for `{krate}::Adapter<T, S>` \
-             (e.g. `{krate}::Boxing<T>`) of one when the strategy `S` is `Unpin`, and for \
-             `Pin<&mut {krate}::Adapter<T, S>>` with any strategy."
-        ),
+        if model.has_adapter_impls() {
+            format!(
+                " Implemented for every implementor of `{ident}`, for `{krate}::Adapter<T, S>` \
+                 (e.g. `{krate}::Boxing<T>`) of one when the strategy `S` is `Unpin`, and for \
+                 `Pin<&mut {krate}::Adapter<T, S>>` with any strategy."
+            )
+        } else {
+            format!(
+                " Implemented for every implementor of `{ident}`. (Not for adapters: with type \
+                 or const parameters on the trait, Rust's coherence rules forbid those impls \
+                 next to this one.)"
+            )
+        },
     ];
     if model.members.iter().any(|m| matches!(m, crate::model::Member::Async(_))) {
         lines.push(String::new());
@@ -99,7 +107,11 @@ fn on_unimplemented(model: &Model) -> TokenStream {
     let (ident, dyn_ident) = (&model.item.ident, &model.dyn_ident);
     let krate = display_path(&model.args.krate);
     let message = format!("`{{Self}}` does not implement `{dyn_ident}`");
-    let label = format!("`{dyn_ident}` needs an implementor of `{ident}`, or an adapter of one");
+    let label = if model.has_adapter_impls() {
+        format!("`{dyn_ident}` needs an implementor of `{ident}`, or an adapter of one")
+    } else {
+        format!("`{dyn_ident}` needs an implementor of `{ident}`")
+    };
     let implement = format!(
         "`{dyn_ident}` is implemented for every type that implements `{ident}`: \
          `impl {ident} for {{Self}}` provides it"
@@ -110,12 +122,13 @@ fn on_unimplemented(model: &Model) -> TokenStream {
          strategy, pin the adapter (`let adapter = core::pin::pin!(adapter);`) and use \
          `Pin<&mut {krate}::Adapter<T, S>>`"
     );
+    let adapter = model.has_adapter_impls().then(|| quote!(note = #adapter,));
     quote! {
         #[diagnostic::on_unimplemented(
             message = #message,
             label = #label,
             note = #implement,
-            note = #adapter,
+            #adapter
         )]
     }
 }

@@ -23,6 +23,9 @@ enum Target {
 
 pub(super) fn impls(model: &Model) -> TokenStream {
     let blanket = one(model, Target::Blanket);
+    if !model.has_adapter_impls() {
+        return blanket;
+    }
     let adapter = one(model, Target::Adapter);
     let pinned = one(model, Target::Pinned);
     quote!(#blanket #adapter #pinned)
