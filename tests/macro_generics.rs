@@ -207,9 +207,6 @@ fn lifetime_generic_trait_with_a_supertrait_through_boxing_adapters() {
         run(&mut parser.parse(slot.as_mut().or_box(), source), 1),
         Some("two")
     );
-    assert_eq!(
-        parser.parse(slot.as_mut().or_box(), source).is_inline(),
-        true
-    );
+    assert!(parser.parse(slot.as_mut().or_box(), source).is_inline());
     assert_eq!(parser.describe(), "pinned words from 2");
 }

@@ -53,11 +53,11 @@ mod implementors {
     }
 
     /// Compiles only because the rewritten trait promises `Send` futures,
-    /// for every implementor.
-    pub fn spawnable<F: super::traits::Fetch + 'static>(
+    /// for every implementor: `tokio::spawn` requires it.
+    pub fn spawn_fetch<F: Fetch + 'static>(
         fetch: std::sync::Arc<F>,
-    ) -> impl Future<Output = u64> + Send + 'static {
-        async move { fetch.fetch(21).await }
+    ) -> tokio::task::JoinHandle<u64> {
+        tokio::spawn(async move { fetch.fetch(21).await })
     }
 }
 
@@ -135,7 +135,7 @@ fn default_body_and_wrapper_in_spawned_tasks() {
                 a + b
             })
         };
-        let escaped = tokio::spawn(implementors::spawnable(Arc::new(Doubler::default())));
+        let escaped = implementors::spawn_fetch(Arc::new(Doubler::default()));
         (
             sum.await.unwrap(),
             wrapped.await.unwrap(),
