@@ -23,9 +23,9 @@ impl Parse for Arg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         if input.peek(Token![crate]) {
             let token: Token![crate] = input.parse()?;
-            input.parse::<Token![=]>().map_err(|e| {
+            input.parse::<Token![=]>().map_err(|_| {
                 Error::new(
-                    e.span(),
+                    token.span,
                     "expected `=` after `crate`: write `crate = path::to::stackslot`",
                 )
             })?;

@@ -61,9 +61,8 @@ pub(crate) fn receiver(
             other => Err(Error::new_spanned(
                 other,
                 format!(
-                    "`#[dyn_trait]` methods take `&self` or `&mut self`; a `self: {}` receiver \
-                     cannot be forwarded by every adapter: take `&self` or `&mut self`, {}",
-                    quote::quote!(#other),
+                    "`#[dyn_trait]` methods take `&self` or `&mut self`; this receiver cannot \
+                     be forwarded through every adapter: take `&self` or `&mut self`, {}",
                     keep_out(&name)
                 ),
             )),

@@ -112,23 +112,25 @@ fn on_unimplemented(model: &Model) -> TokenStream {
     } else {
         format!("`{dyn_ident}` needs an implementor of `{ident}`")
     };
-    let implement = format!(
-        "`{dyn_ident}` is implemented for every type that implements `{ident}`: \
-         `impl {ident} for {{Self}}` provides it"
-    );
+    let implement = format!("`{dyn_ident}` is implemented for every type that implements `{ident}`");
     let adapter = format!(
         "an adapter `{krate}::Adapter<T, S>` (e.g. `{krate}::Boxing::new(value)`) implements \
          `{dyn_ident}` when `T: {ident}` and its strategy `S` is `Unpin`; with a `!Unpin` \
          strategy, pin the adapter (`let adapter = core::pin::pin!(adapter);`) and use \
          `Pin<&mut {krate}::Adapter<T, S>>`"
     );
-    let adapter = model.has_adapter_impls().then(|| quote!(note = #adapter,));
+    let no_adapter = format!(
+        "adapters (`{krate}::Adapter<T, S>`) do not implement `{dyn_ident}`: with type or const \
+         parameters on `{ident}`, Rust's coherence rules forbid those impls next to the one for \
+         every implementor; use the implementor itself"
+    );
+    let adapter = if model.has_adapter_impls() { adapter } else { no_adapter };
     quote! {
         #[diagnostic::on_unimplemented(
             message = #message,
             label = #label,
             note = #implement,
-            #adapter
+            note = #adapter,
         )]
     }
 }
