@@ -32,10 +32,7 @@ impl Parse for Arg {
             return Ok(Arg::Crate(token, input.parse()?));
         }
         let ident: Ident = input.parse().map_err(|e| {
-            Error::new(
-                e.span(),
-                "expected `Send` or `crate = path::to::stackslot`",
-            )
+            Error::new(e.span(), "expected `Send` or `crate = path::to::stackslot`")
         })?;
         if ident == "Send" {
             Ok(Arg::Send(ident))

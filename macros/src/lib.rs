@@ -7,9 +7,9 @@ mod model;
 mod names;
 mod parse;
 mod rewrite;
-mod validate;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;

@@ -1,9 +1,9 @@
 //! What the expansion is generated from: the trait as written plus each
 //! member, classified and checked by [`crate::parse`].
 
-use syn::{Attribute, Generics, Ident, ItemTrait, Lifetime, Signature, Type, TypeParamBound};
-use syn::punctuated::Punctuated;
 use syn::Token;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Generics, Ident, ItemTrait, Lifetime, Signature, Type, TypeParamBound};
 
 use crate::args::Args;
 

@@ -62,9 +62,23 @@ pub(crate) fn lower(args: Args, item: ItemTrait) -> Result<Model, Error> {
     check_wrapper_names(&members, &wrapper_ident)?;
     Ok(Model {
         args,
-        cfg: item.attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect(),
-        lints: item.attrs.iter().filter(|a| is_lint_level(a)).cloned().collect(),
-        deprecated: item.attrs.iter().find(|a| a.path().is_ident("deprecated")).cloned(),
+        cfg: item
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect(),
+        lints: item
+            .attrs
+            .iter()
+            .filter(|a| is_lint_level(a))
+            .cloned()
+            .collect(),
+        deprecated: item
+            .attrs
+            .iter()
+            .find(|a| a.path().is_ident("deprecated"))
+            .cloned(),
         item,
         dyn_ident,
         wrapper_ident,
@@ -94,7 +108,9 @@ fn check_wrapper_names(members: &[Member], wrapper: &Ident) -> Result<(), Error>
 }
 
 fn is_lint_level(attr: &Attribute) -> bool {
-    ["allow", "warn", "deny", "forbid"].iter().any(|name| attr.path().is_ident(name))
+    ["allow", "warn", "deny", "forbid"]
+        .iter()
+        .any(|name| attr.path().is_ident(name))
 }
 
 fn common(ident: &Ident, attrs: &[Attribute]) -> Common {
@@ -102,7 +118,11 @@ fn common(ident: &Ident, attrs: &[Attribute]) -> Common {
     Common {
         ident: ident.clone(),
         attrs: attrs.iter().filter(carried).cloned().collect(),
-        cfg: attrs.iter().filter(|a| a.path().is_ident("cfg")).cloned().collect(),
+        cfg: attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect(),
         deprecated: attrs.iter().any(|a| a.path().is_ident("deprecated")),
         documented: attrs.iter().any(|a| a.path().is_ident("doc")),
     }
@@ -138,18 +158,21 @@ fn requires_sized(sig: &Signature) -> bool {
     let Some(where_clause) = &sig.generics.where_clause else {
         return false;
     };
-    where_clause.predicates.iter().any(|predicate| match predicate {
-        WherePredicate::Type(predicate) => {
-            is_self(&predicate.bounded_ty)
-                && predicate.bounds.iter().any(|bound| match bound {
-                    TypeParamBound::Trait(bound) => {
-                        bound.maybe.is_none() && bound.path.is_ident("Sized")
-                    }
-                    _ => false,
-                })
-        }
-        _ => false,
-    })
+    where_clause
+        .predicates
+        .iter()
+        .any(|predicate| match predicate {
+            WherePredicate::Type(predicate) => {
+                is_self(&predicate.bounded_ty)
+                    && predicate.bounds.iter().any(|bound| match bound {
+                        TypeParamBound::Trait(bound) => {
+                            bound.maybe.is_none() && bound.path.is_ident("Sized")
+                        }
+                        _ => false,
+                    })
+            }
+            _ => false,
+        })
 }
 
 /// The output of `impl Future<Output = T>`; `Ok(None)` when `ty` is not an
@@ -209,7 +232,12 @@ fn method(item: &TraitItemFn, names: &mut Names) -> Result<Option<Member>, Error
         };
         validate::arg_type(&name, &arg.ty)?;
         let name = match &*arg.pat {
-            Pat::Ident(PatIdent { by_ref: None, subpat: None, ident, .. }) => ident.clone(),
+            Pat::Ident(PatIdent {
+                by_ref: None,
+                subpat: None,
+                ident,
+                ..
+            }) => ident.clone(),
             _ => names.ident(&format!("arg{i}")),
         };
         args.push(Arg {
@@ -222,12 +250,17 @@ fn method(item: &TraitItemFn, names: &mut Names) -> Result<Option<Member>, Error
         Some(output) => {
             validate::async_output(&name, &output)?;
             let mut generics = sig.generics.clone();
-            let mut elided = NameElided { names, named: Vec::new() };
+            let mut elided = NameElided {
+                names,
+                named: Vec::new(),
+            };
             for arg in &mut args {
                 elided.visit_type_mut(&mut arg.ty);
             }
             for lifetime in &elided.named {
-                generics.params.push(GenericParam::Lifetime(parse_quote!(#lifetime)));
+                generics
+                    .params
+                    .push(GenericParam::Lifetime(parse_quote!(#lifetime)));
             }
             Ok(Some(Member::Async(AsyncMethod {
                 common,

@@ -48,7 +48,8 @@ impl VisitMut for NameElided<'_> {
 
     fn visit_type_fn_ptr_mut(&mut self, _: &mut TypeFnPtr) {}
 
-    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {}
+    fn visit_parenthesized_generic_arguments_mut(&mut self, _: &mut ParenthesizedGenericArguments) {
+    }
 }
 
 /// Replaces `Self::X` with `<T as Trait>::X` and, when `self_ty` is given,
@@ -61,7 +62,10 @@ pub(crate) struct ReplaceSelf<'a> {
 
 impl VisitMut for ReplaceSelf<'_> {
     fn visit_type_mut(&mut self, ty: &mut Type) {
-        if let Type::Path(TypePath { qself: None, path, .. }) = ty {
+        if let Type::Path(TypePath {
+            qself: None, path, ..
+        }) = ty
+        {
             if path.leading_colon.is_none() && path.segments[0].ident == "Self" {
                 if path.segments.len() > 1 {
                     let mut rest: Punctuated<PathSegment, Token![::]> =

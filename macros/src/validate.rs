@@ -3,8 +3,8 @@
 
 use proc_macro2::Span;
 use syn::{
-    Error, FnArg, GenericParam, ItemTrait, ReceiverKind, Signature, TraitItem, Type,
-    TypeReference, WherePredicate,
+    Error, FnArg, GenericParam, ItemTrait, ReceiverKind, Signature, TraitItem, Type, TypeReference,
+    WherePredicate,
 };
 
 use crate::rewrite::{find_bare_self, find_impl_trait, is_self};
@@ -41,9 +41,7 @@ pub(crate) fn item_kind(item: &TraitItem) -> Error {
 
 /// The receiver of a method that `Dyn<Name>` exposes: `(mutable, lifetime)`
 /// for `&self`, `&mut self`, `&'a self`, `self: &Self`, ...
-pub(crate) fn receiver(
-    sig: &Signature,
-) -> Result<Option<(bool, Option<syn::Lifetime>)>, Error> {
+pub(crate) fn receiver(sig: &Signature) -> Result<Option<(bool, Option<syn::Lifetime>)>, Error> {
     let Some(FnArg::Receiver(receiver)) = sig.inputs.first() else {
         return Ok(None);
     };
@@ -55,9 +53,12 @@ pub(crate) fn receiver(
     match &receiver.kind {
         ReceiverKind::Reference(_, lifetime, mutability) => by_ref(lifetime, mutability.is_some()),
         ReceiverKind::Typed(_, ty) => match &**ty {
-            Type::Reference(TypeReference { lifetime, mutability, elem, .. }) if is_self(elem) => {
-                by_ref(lifetime, mutability.is_some())
-            }
+            Type::Reference(TypeReference {
+                lifetime,
+                mutability,
+                elem,
+                ..
+            }) if is_self(elem) => by_ref(lifetime, mutability.is_some()),
             other => Err(Error::new_spanned(
                 other,
                 format!(
@@ -81,7 +82,12 @@ pub(crate) fn receiver(
 /// Rejects type and const parameters on a method.
 pub(crate) fn method_generics(sig: &Signature) -> Result<(), Error> {
     let name = sig.ident.to_string();
-    match sig.generics.params.iter().find(|p| !matches!(p, GenericParam::Lifetime(_))) {
+    match sig
+        .generics
+        .params
+        .iter()
+        .find(|p| !matches!(p, GenericParam::Lifetime(_)))
+    {
         None => Ok(()),
         Some(param) => Err(Error::new_spanned(
             param,

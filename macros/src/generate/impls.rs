@@ -50,7 +50,9 @@ fn one(model: &Model, target: Target) -> TokenStream {
     };
     let mut generics: Generics = model.item.generics.clone();
     match target {
-        Target::Blanket => generics.params.push(parse_quote!(#t: #name + ?::core::marker::Sized)),
+        Target::Blanket => generics
+            .params
+            .push(parse_quote!(#t: #name + ?::core::marker::Sized)),
         Target::Adapter | Target::Pinned => {
             generics.params.push(parse_quote!(#t: #name));
             generics.params.push(parse_quote!(#s: #krate::Strategy));
@@ -70,10 +72,14 @@ fn one(model: &Model, target: Target) -> TokenStream {
     replace.visit_where_clause_mut(where_clause);
     let supertraits = &model.item.supertraits;
     if !matches!(target, Target::Blanket) && !supertraits.is_empty() {
-        where_clause.predicates.push(parse_quote!(Self: #supertraits));
+        where_clause
+            .predicates
+            .push(parse_quote!(Self: #supertraits));
     }
     if let Target::Adapter = target {
-        where_clause.predicates.push(parse_quote!(#s: ::core::marker::Unpin));
+        where_clause
+            .predicates
+            .push(parse_quote!(#s: ::core::marker::Unpin));
     }
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     let mut replace = ReplaceSelf {
@@ -149,7 +155,11 @@ fn async_method(
             quote!(#krate::Scratch::#emplace(#scratch, <#t as #name>::#ident(self, #(#args),*)))
         }
         Target::Adapter | Target::Pinned => {
-            let kind = if method.mutable { "exclusive" } else { "shared" };
+            let kind = if method.mutable {
+                "exclusive"
+            } else {
+                "shared"
+            };
             let emplace = Ident::new(&format!("emplace_{kind}{local_suffix}"), Span::call_site());
             let parts = match (target, method.mutable) {
                 (Target::Adapter, false) => quote!(#krate::Adapter::parts(self)),

@@ -85,7 +85,9 @@ impl AsyncSig {
         let mut arg_types: Vec<Type> = method.args.iter().map(|arg| arg.ty.clone()).collect();
         let mut output = method.output.clone();
         if let Some(replace) = replace {
-            arg_types.iter_mut().for_each(|ty| replace.visit_type_mut(ty));
+            arg_types
+                .iter_mut()
+                .for_each(|ty| replace.visit_type_mut(ty));
             replace.visit_type_mut(&mut output);
             replace.visit_generics_mut(&mut generics);
         }
@@ -110,7 +112,12 @@ impl AsyncSig {
 
     /// `fn name<...>(receiver, scratch: Scratch<'s>, args...) -> Future where ...`
     fn to_tokens(&self, model: &Model, ident: &Ident) -> TokenStream {
-        let AsyncSig { generics, receiver, args, future } = self;
+        let AsyncSig {
+            generics,
+            receiver,
+            args,
+            future,
+        } = self;
         let (s, krate, scratch) = (&model.fresh.s, &model.args.krate, scratch_ident());
         let where_clause = &generics.where_clause;
         quote! {
@@ -123,17 +130,17 @@ impl AsyncSig {
 /// The `#[cfg]`s and `#[allow(deprecated)]` of a member's items in impls.
 fn impl_attrs(common: &Common) -> TokenStream {
     let cfg = &common.cfg;
-    let deprecated = common.deprecated.then(|| {
-        quote!(#[allow(deprecated, reason = "forwards a deprecated member of the trait")])
-    });
+    let deprecated = common.deprecated.then(
+        || quote!(#[allow(deprecated, reason = "forwards a deprecated member of the trait")]),
+    );
     quote!(#(#cfg)* #deprecated)
 }
 
 /// `#[allow(deprecated)]` for items that name a deprecated trait.
 fn allow_deprecated_trait(model: &Model) -> Option<TokenStream> {
-    model.deprecated.as_ref().map(|_| {
-        quote!(#[allow(deprecated, reason = "implements the dyn form of a deprecated trait")])
-    })
+    model.deprecated.as_ref().map(
+        |_| quote!(#[allow(deprecated, reason = "implements the dyn form of a deprecated trait")]),
+    )
 }
 
 /// A path as the user would write it, for messages: `stackslot`.

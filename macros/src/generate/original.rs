@@ -63,7 +63,13 @@ fn async_body(sig: &mut Signature, body: Block) -> Block {
     });
     for (i, arg) in args.enumerate() {
         match &mut *arg.pat {
-            Pat::Ident(PatIdent { by_ref: None, subpat: None, mutability, ident, .. }) => {
+            Pat::Ident(PatIdent {
+                by_ref: None,
+                subpat: None,
+                mutability,
+                ident,
+                ..
+            }) => {
                 let mutability = mutability.take();
                 moves.push(parse_quote!(let #mutability #ident = #ident;));
             }
