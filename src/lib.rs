@@ -48,6 +48,38 @@
 //! # assert_eq!(fut.as_mut().poll(&mut cx), core::task::Poll::Ready(vec![2, 1, 0]));
 //! ```
 //!
+//! # Generated from a trait
+//!
+//! With the default feature `macros`, [`#[dyn_trait]`](dyn_trait) writes the
+//! dyn-compatible form of a trait with `async fn`s, `Dyn<Name>`, its impls
+//! for every implementor and for [`Adapter`]s, and a `<Name>WithSlot`
+//! wrapper that lends one slot to every call:
+//!
+//! ```
+//! # #[cfg(feature = "macros")] {
+//! use core::pin::pin;
+//! use stackslot::Slot;
+//!
+//! #[stackslot::dyn_trait]
+//! trait Greeter {
+//!     async fn greet(&self, name: &str) -> String;
+//! }
+//!
+//! struct English;
+//! impl Greeter for English {
+//!     async fn greet(&self, name: &str) -> String {
+//!         format!("hello, {name}")
+//!     }
+//! }
+//!
+//! let greeter: &dyn DynGreeter = &English;
+//! let mut slot = pin!(Slot::<128>::new());
+//! let fut = greeter.greet(slot.as_mut().or_box(), "world");
+//! assert!(fut.is_inline());
+//! # drop(fut);
+//! # }
+//! ```
+//!
 //! # The pieces
 //!
 //! | item | role |
@@ -98,6 +130,7 @@
 //! | --- | --- | --- |
 //! | `alloc` | yes (via `std`) | the heap fallback: [`Slot::or_box`], [`Scratch::boxed`] |
 //! | `std` | yes | implies `alloc`; a leaked, occupied slot aborts with `std::process::abort` after printing why (without `std` the abort is a double panic) |
+//! | `macros` | yes | [`dyn_trait`], from the `stackslot-macros` crate |
 //!
 //! Without default features the crate needs no allocator: `stack_only`,
 //! `try_emplace` and `place` still work. [`Overflow`] implements
@@ -140,6 +173,9 @@ pub mod strategy;
 mod vtable;
 
 pub use adapter::{Adapter, Strategy};
+#[cfg(feature = "macros")]
+pub use stackslot_macros::dyn_trait;
+
 pub use align::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
     Alignment,

@@ -1,0 +1,153 @@
+//! The expansion: the trait (rewritten for `Send`), `Dyn<Name>`, its impls
+//! and the `<Name>WithSlot` wrapper.
+
+mod declaration;
+mod impls;
+mod original;
+mod wrapper;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::visit_mut::VisitMut;
+use syn::{GenericParam, Generics, Ident, Lifetime, Path, Type, WherePredicate, parse_quote};
+
+use crate::model::{AsyncMethod, Common, Model};
+use crate::rewrite::ReplaceSelf;
+
+/// Everything `#[dyn_trait]` emits for an accepted trait.
+pub(crate) fn expand(model: &Model) -> TokenStream {
+    let original = original::rewrite(model);
+    let declaration = declaration::declaration(model);
+    let impls = impls::impls(model);
+    let wrapper = wrapper::wrapper(model);
+    quote!(#original #declaration #impls #wrapper)
+}
+
+/// The name of the scratch argument; hygienic, so it never collides with
+/// the method's own arguments.
+fn scratch_ident() -> Ident {
+    Ident::new("scratch", Span::mixed_site())
+}
+
+/// `Name<'a, T, ...>` or `DynName<'a, T, ...>`.
+fn trait_path(model: &Model, ident: &Ident) -> Path {
+    let (_, ty_generics, _) = model.item.generics.split_for_impl();
+    parse_quote!(#ident #ty_generics)
+}
+
+/// The slot future a dyn method returns: `SlotFuture` or `LocalSlotFuture`.
+fn slot_future(model: &Model, lifetime: &Lifetime, output: &Type) -> TokenStream {
+    let krate = &model.args.krate;
+    if model.args.send {
+        quote!(#krate::SlotFuture<#lifetime, #output>)
+    } else {
+        quote!(#krate::LocalSlotFuture<#lifetime, #output>)
+    }
+}
+
+/// What must outlive the scratch's lifetime for a method's future to live
+/// that long: the trait's lifetimes and type parameters, and the method's
+/// lifetimes (its own and those named for elided ones). The future captures
+/// all of them.
+fn outliving(model: &Model, method: &AsyncMethod) -> Vec<TokenStream> {
+    let trait_params = model.item.generics.params.iter();
+    let method_params = method.generics.params.iter();
+    trait_params
+        .chain(method_params)
+        .filter_map(|param| match param {
+            GenericParam::Lifetime(param) => Some(param.lifetime.to_token_stream()),
+            GenericParam::Type(param) => Some(param.ident.to_token_stream()),
+            GenericParam::Const(_) => None,
+        })
+        .collect()
+}
+
+/// The pieces of a dyn method's signature: generics (with `'s` first and
+/// the outlives bounds), receiver, arguments and return type.
+struct AsyncSig {
+    generics: Generics,
+    receiver: TokenStream,
+    args: Vec<TokenStream>,
+    future: TokenStream,
+}
+
+impl AsyncSig {
+    /// The signature in `Dyn<Name>`; with `replace`, as an impl writes it.
+    fn new(model: &Model, method: &AsyncMethod, replace: Option<&mut ReplaceSelf<'_>>) -> Self {
+        let s = &model.fresh.s;
+        let mut generics = method.generics.clone();
+        generics.params.insert(0, parse_quote!(#s));
+        let outlives: Vec<WherePredicate> = outliving(model, method)
+            .into_iter()
+            .map(|outliving| parse_quote!(#outliving: #s))
+            .collect();
+        generics.make_where_clause().predicates.extend(outlives);
+        let mut arg_types: Vec<Type> = method.args.iter().map(|arg| arg.ty.clone()).collect();
+        let mut output = method.output.clone();
+        if let Some(replace) = replace {
+            arg_types
+                .iter_mut()
+                .for_each(|ty| replace.visit_type_mut(ty));
+            replace.visit_type_mut(&mut output);
+            replace.visit_generics_mut(&mut generics);
+        }
+        let lifetime = method.receiver_lifetime.as_ref().unwrap_or(s);
+        let mutability = method.mutable.then(|| quote!(mut));
+        let args = method
+            .args
+            .iter()
+            .zip(&arg_types)
+            .map(|(arg, ty)| {
+                let (attrs, name) = (&arg.attrs, &arg.name);
+                quote!(#(#attrs)* #name: #ty)
+            })
+            .collect();
+        AsyncSig {
+            generics,
+            receiver: quote!(&#lifetime #mutability self),
+            args,
+            future: slot_future(model, s, &output),
+        }
+    }
+
+    /// `fn name<...>(receiver, scratch: Scratch<'s>, args...) -> Future where ...`
+    fn to_tokens(&self, model: &Model, ident: &Ident) -> TokenStream {
+        let AsyncSig {
+            generics,
+            receiver,
+            args,
+            future,
+        } = self;
+        let (s, krate, scratch) = (&model.fresh.s, &model.args.krate, scratch_ident());
+        let where_clause = &generics.where_clause;
+        quote! {
+            fn #ident #generics (#receiver, #scratch: #krate::Scratch<#s>, #(#args),*) -> #future
+            #where_clause
+        }
+    }
+}
+
+/// The `#[cfg]`s and `#[allow(deprecated)]` of a member's items in impls.
+fn impl_attrs(common: &Common) -> TokenStream {
+    let cfg = &common.cfg;
+    let deprecated = common.deprecated.then(
+        || quote!(#[allow(deprecated, reason = "forwards a deprecated member of the trait")]),
+    );
+    quote!(#(#cfg)* #deprecated)
+}
+
+/// `#[allow(deprecated)]` for items that name a deprecated trait.
+fn allow_deprecated_trait(model: &Model) -> Option<TokenStream> {
+    model.deprecated.as_ref().map(
+        |_| quote!(#[allow(deprecated, reason = "implements the dyn form of a deprecated trait")]),
+    )
+}
+
+/// A path as the user would write it, for messages: `stackslot`.
+fn display_path(path: &Path) -> String {
+    path.segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}

@@ -1,0 +1,231 @@
+//! `<Name>WithSlot`: the async methods of `Dyn<Name>` under their own
+//! names, each call lending one borrowed slot; for callers who would rather
+//! not pass a scratch.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::punctuated::Punctuated;
+use syn::visit_mut::VisitMut;
+use syn::{GenericParam, Token, Type, WherePredicate, parse_quote};
+
+use super::{allow_deprecated_trait, outliving, scratch_ident, slot_future, trait_path};
+use crate::model::{AsyncMethod, Member, Model};
+use crate::rewrite::{ReplaceSelf, mentions_self};
+
+pub(super) fn wrapper(model: &Model) -> TokenStream {
+    let methods: Vec<TokenStream> = model
+        .members
+        .iter()
+        .filter_map(|member| match member {
+            Member::Async(method) => Some(self::method(model, method)),
+            _ => None,
+        })
+        .collect();
+    if methods.is_empty() {
+        return TokenStream::new();
+    }
+    let krate = &model.args.krate;
+    let vis = &model.item.vis;
+    let wrapper = &model.wrapper_ident;
+    let (p, n, a, slot) = (
+        &model.fresh.p,
+        &model.fresh.n,
+        &model.fresh.a,
+        &model.fresh.slot,
+    );
+    let cfg = &model.cfg;
+    let slot_ty = quote!(::core::pin::Pin<&#slot mut #krate::Slot<#n, #a>>);
+    let alloc = cfg!(feature = "alloc");
+    let may_allocate_field = alloc.then(|| quote!(may_allocate: bool,));
+    let new = alloc.then(|| {
+        quote! {
+            /// Lends `slot` with `Slot::or_box`: a future too large is boxed.
+            #[inline]
+            #vis fn new(target: #p, slot: #slot_ty) -> Self {
+                #wrapper { target, slot, may_allocate: true }
+            }
+        }
+    });
+    let stack_only_field = alloc.then(|| quote!(may_allocate: false,));
+    let debug_may_allocate = alloc.then(|| quote!(.field("may_allocate", &self.may_allocate)));
+    let doc = wrapper_doc(model);
+    let target_doc = format!(
+        " The callee: `&dyn`, `&mut dyn`, `Box<dyn>` or `&mut` of a [`{}`].",
+        model.dyn_ident
+    );
+    let deprecated = &model.deprecated;
+    let allow_deprecated = allow_deprecated_trait(model);
+    let allow_dead_code = quote! {
+        #[allow(dead_code, reason = "generated for callers of the trait, who may not need it")]
+    };
+    quote! {
+        #(#cfg)*
+        #doc
+        #deprecated
+        #allow_dead_code
+        #vis struct #wrapper<#slot, #p, const #n: usize, #a: #krate::Alignment = #krate::Align16> {
+            #[doc = #target_doc]
+            #vis target: #p,
+            /// The slot lent to each call; `slot.stats()` counts hits.
+            #vis slot: #slot_ty,
+            #may_allocate_field
+        }
+
+        #(#cfg)*
+        #allow_dead_code
+        #allow_deprecated
+        impl<#slot, #p, const #n: usize, #a: #krate::Alignment> #wrapper<#slot, #p, #n, #a> {
+            #new
+
+            /// Lends `slot` with `Slot::stack_only`: never allocates; a future
+            /// too large panics.
+            #[inline]
+            #vis fn stack_only(target: #p, slot: #slot_ty) -> Self {
+                #wrapper { target, slot, #stack_only_field }
+            }
+
+            #(#methods)*
+        }
+
+        #(#cfg)*
+        #allow_deprecated
+        impl<#slot, #p: ::core::fmt::Debug, const #n: usize, #a: #krate::Alignment>
+            ::core::fmt::Debug for #wrapper<#slot, #p, #n, #a>
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(::core::stringify!(#wrapper))
+                    .field("target", &self.target)
+                    .field("slot", &self.slot)
+                    #debug_may_allocate
+                    .finish()
+            }
+        }
+    }
+}
+
+fn wrapper_doc(model: &Model) -> TokenStream {
+    let dyn_ident = &model.dyn_ident;
+    let lines = [
+        format!(
+            " [`{dyn_ident}`]'s async methods under their own names, each call lending `slot`."
+        ),
+        String::new(),
+        " One slot holds one future at a time: every method takes `&mut self` and its".to_owned(),
+        " future borrows the wrapper, so calls through one wrapper run one after the".to_owned(),
+        " other. For calls in flight at once, use one wrapper (one slot) per call, all".to_owned(),
+        " with the same `&dyn` target. Other members: `wrapper.target.method()`.".to_owned(),
+    ];
+    quote!(#(#[doc = #lines])*)
+}
+
+/// A forwarding method: `fn name<'s, ...>(&'s mut self, args...) -> Future`.
+fn method(model: &Model, method: &AsyncMethod) -> TokenStream {
+    let krate = &model.args.krate;
+    let p = &model.fresh.p;
+    let ident = &method.common.ident;
+    // The scratch lives as long as the borrow of the wrapper; a receiver
+    // with a lifetime of its own (`&'a self`) lends the slot for `'a`.
+    let s = method.receiver_lifetime.as_ref().unwrap_or(&model.fresh.s);
+    let mut params: Punctuated<GenericParam, Token![,]> = Punctuated::new();
+    if method.receiver_lifetime.is_none() {
+        params.push(parse_quote!(#s));
+    }
+    let trait_params = model.item.generics.params.iter().map(without_default);
+    let (lifetimes, others): (Vec<_>, Vec<_>) = trait_params
+        .chain(method.generics.params.iter().cloned())
+        .partition(|param| matches!(param, GenericParam::Lifetime(_)));
+    params.extend(lifetimes);
+    params.extend(others);
+    let dyn_name = trait_path(model, &model.dyn_ident);
+    let target = quote!(<#p as ::core::ops::Deref>::Target);
+    let deref = if method.mutable {
+        quote!(::core::ops::DerefMut)
+    } else {
+        quote!(::core::ops::Deref)
+    };
+    let mut predicates: Vec<WherePredicate> =
+        vec![parse_quote!(#p: #deref), parse_quote!(#target: #dyn_name)];
+    if let Some(where_clause) = &model.item.generics.where_clause {
+        let own = where_clause
+            .predicates
+            .iter()
+            .filter(|pred| !mentions_self(pred));
+        predicates.extend(own.cloned());
+    }
+    if let Some(where_clause) = &method.generics.where_clause {
+        predicates.extend(where_clause.predicates.iter().cloned());
+    }
+    for outliving in outliving(model, method) {
+        if outliving.to_string() != quote!(#s).to_string() {
+            predicates.push(parse_quote!(#outliving: #s));
+        }
+    }
+    // `Self::X` is the target's.
+    let target_ty: Type = parse_quote!(#target);
+    let mut replace = ReplaceSelf {
+        implementor: &target_ty,
+        trait_path: &dyn_name,
+        self_ty: None,
+    };
+    predicates
+        .iter_mut()
+        .for_each(|pred| replace.visit_where_predicate_mut(pred));
+    let args: Vec<TokenStream> = method
+        .args
+        .iter()
+        .map(|arg| {
+            let (attrs, name, mut ty) = (&arg.attrs, &arg.name, arg.ty.clone());
+            replace.visit_type_mut(&mut ty);
+            quote!(#(#attrs)* #name: #ty)
+        })
+        .collect();
+    let names = method.args.iter().map(|arg| &arg.name);
+    let mut output = method.output.clone();
+    replace.visit_type_mut(&mut output);
+    let future = slot_future(model, s, &output);
+    let target_ref = if method.mutable {
+        quote!(&mut *self.target)
+    } else {
+        quote!(&*self.target)
+    };
+    let scratch = scratch_ident();
+    let lend = if cfg!(feature = "alloc") {
+        quote! {
+            if self.may_allocate {
+                #krate::Slot::or_box(::core::pin::Pin::as_mut(&mut self.slot))
+            } else {
+                #krate::Slot::stack_only(::core::pin::Pin::as_mut(&mut self.slot))
+            }
+        }
+    } else {
+        quote!(#krate::Slot::stack_only(::core::pin::Pin::as_mut(&mut self.slot)))
+    };
+    let attrs = &method.common.attrs;
+    let allow_deprecated = method.common.deprecated.then(
+        || quote!(#[allow(deprecated, reason = "forwards a deprecated method of the trait")]),
+    );
+    let vis = &model.item.vis;
+    quote! {
+        #(#attrs)*
+        #allow_deprecated
+        #[inline]
+        #vis fn #ident<#params>(&#s mut self, #(#args),*) -> #future
+        where
+            #(#predicates,)*
+        {
+            let #scratch = #lend;
+            <#target as #dyn_name>::#ident(#target_ref, #scratch, #(#names),*)
+        }
+    }
+}
+
+/// A trait parameter as a method parameter: without its default.
+fn without_default(param: &GenericParam) -> GenericParam {
+    let mut param = param.clone();
+    match &mut param {
+        GenericParam::Type(param) => param.default = None,
+        GenericParam::Const(param) => param.default = None,
+        GenericParam::Lifetime(_) => {}
+    }
+    param
+}

@@ -1,0 +1,222 @@
+//! The checks that reject what `Dyn<Name>` cannot express, each with an
+//! error at the offending tokens that says what to write instead.
+
+use proc_macro2::Span;
+use syn::{
+    Error, FnArg, GenericParam, ItemTrait, ReceiverKind, Signature, TraitItem, Type, TypeReference,
+    WherePredicate,
+};
+
+use crate::rewrite::{find_bare_self, find_impl_trait, is_self};
+
+/// How to keep a method out of `Dyn<Name>`, for error messages.
+fn keep_out(name: &str) -> String {
+    format!("or add `where Self: Sized` to `{name}` to keep it out of the dyn trait")
+}
+
+/// Rejects trait headers that cannot get a dyn form.
+pub(crate) fn header(item: &ItemTrait) -> Result<(), Error> {
+    if let Some(unsafety) = &item.unsafety {
+        return Err(Error::new(
+            unsafety.span,
+            "`#[dyn_trait]` does not support `unsafe trait`: the dyn trait would need an \
+             `unsafe impl` for every implementor, which it does not generate; make the trait \
+             safe, or write its dyn form by hand",
+        ));
+    }
+    Ok(())
+}
+
+/// Rejects trait items other than methods, associated types and consts.
+pub(crate) fn item_kind(item: &TraitItem) -> Error {
+    match item {
+        TraitItem::Macro(mac) => Error::new_spanned(
+            &mac.mac,
+            "`#[dyn_trait]` cannot see what a macro in a trait expands to: write the items \
+             out by hand",
+        ),
+        other => Error::new_spanned(other, "`#[dyn_trait]` does not support this trait item"),
+    }
+}
+
+/// The receiver of a method that `Dyn<Name>` exposes: `(mutable, lifetime)`
+/// for `&self`, `&mut self`, `&'a self`, `self: &Self`, ...
+pub(crate) fn receiver(sig: &Signature) -> Result<Option<(bool, Option<syn::Lifetime>)>, Error> {
+    let Some(FnArg::Receiver(receiver)) = sig.inputs.first() else {
+        return Ok(None);
+    };
+    let name = sig.ident.to_string();
+    let by_ref = |lifetime: &Option<syn::Lifetime>, mutable: bool| {
+        let lifetime = lifetime.clone().filter(|l| l.ident != "_");
+        Ok(Some((mutable, lifetime)))
+    };
+    match &receiver.kind {
+        ReceiverKind::Reference(_, lifetime, mutability) => by_ref(lifetime, mutability.is_some()),
+        ReceiverKind::Typed(_, ty) => match &**ty {
+            Type::Reference(TypeReference {
+                lifetime,
+                mutability,
+                elem,
+                ..
+            }) if is_self(elem) => by_ref(lifetime, mutability.is_some()),
+            other => Err(Error::new_spanned(
+                other,
+                format!(
+                    "`#[dyn_trait]` methods take `&self` or `&mut self`; this receiver cannot \
+                     be forwarded through every adapter: take `&self` or `&mut self`, {}",
+                    keep_out(&name)
+                ),
+            )),
+        },
+        _ => Err(Error::new(
+            receiver.self_token.span,
+            format!(
+                "`{name}` takes `self` by value, which cannot be called through `dyn`: take \
+                 `&self` or `&mut self`, {}",
+                keep_out(&name)
+            ),
+        )),
+    }
+}
+
+/// Rejects type and const parameters on a method.
+pub(crate) fn method_generics(sig: &Signature) -> Result<(), Error> {
+    let name = sig.ident.to_string();
+    match sig
+        .generics
+        .params
+        .iter()
+        .find(|p| !matches!(p, GenericParam::Lifetime(_)))
+    {
+        None => Ok(()),
+        Some(param) => Err(Error::new_spanned(
+            param,
+            format!(
+                "`{name}` is generic, so it cannot be called through `dyn` (a dyn method is \
+                 compiled once, not once per type): take `&dyn Trait` or `Box<dyn Trait>` \
+                 instead of a type parameter, {}",
+                keep_out(&name)
+            ),
+        )),
+    }
+}
+
+/// Rejects `unsafe fn`.
+pub(crate) fn safety(sig: &Signature) -> Result<(), Error> {
+    match &sig.safety {
+        syn::Safety::Unsafe(token) => Err(Error::new(
+            token.span,
+            format!(
+                "`#[dyn_trait]` does not forward `unsafe fn`s (it generates no unsafe code): \
+                 make `{0}` safe, {1}",
+                sig.ident,
+                keep_out(&sig.ident.to_string())
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Rejects argument types that a dyn method cannot take: `impl Trait`
+/// (a hidden type parameter) and `Self` by value.
+pub(crate) fn arg_type(name: &str, ty: &Type) -> Result<(), Error> {
+    if let Some(impl_trait) = find_impl_trait(ty) {
+        return Err(Error::new_spanned(
+            impl_trait,
+            format!(
+                "`impl Trait` in an argument makes `{name}` generic, so it cannot be called \
+                 through `dyn`: take `&dyn Trait` or `Box<dyn Trait>` instead, {}",
+                keep_out(name)
+            ),
+        ));
+    }
+    bare_self(name, ty)
+}
+
+/// Rejects a bare `Self` (not `Self::X`) in an argument or output type.
+pub(crate) fn bare_self(name: &str, ty: &Type) -> Result<(), Error> {
+    match find_bare_self(ty) {
+        None => Ok(()),
+        Some(span) => Err(Error::new(
+            span,
+            format!(
+                "`{name}` mentions `Self`, which a dyn trait cannot name (behind `dyn` it is \
+                 unsized and unknown): use an associated type (`Self::X`) or a concrete type, {}",
+                keep_out(name)
+            ),
+        )),
+    }
+}
+
+/// Rejects `impl Trait` in the output of an async method.
+pub(crate) fn async_output(name: &str, ty: &Type) -> Result<(), Error> {
+    if let Some(impl_trait) = find_impl_trait(ty) {
+        return Err(Error::new_spanned(
+            impl_trait,
+            format!(
+                "the output of `{name}` contains `impl Trait`, which a dyn method cannot \
+                 return: return a concrete type or `Box<dyn Trait>`, {}",
+                keep_out(name)
+            ),
+        ));
+    }
+    bare_self(name, ty)
+}
+
+/// Rejects `impl Trait` outputs of methods that are not futures.
+pub(crate) fn sync_output(name: &str, ty: &Type) -> Result<(), Error> {
+    if let Some(impl_trait) = find_impl_trait(ty) {
+        return Err(Error::new_spanned(
+            impl_trait,
+            format!(
+                "`{name}` returns `impl Trait`, which a dyn method cannot return (only \
+                 `impl Future<Output = T>` is turned into a slot future): return \
+                 `Box<dyn Trait>` or a concrete type, {}",
+                keep_out(name)
+            ),
+        ));
+    }
+    bare_self(name, ty)
+}
+
+/// Rejects `where Self: Bound` on a method, other than `Self: Sized` (which
+/// keeps the method out, and is checked before).
+pub(crate) fn method_where(sig: &Signature) -> Result<(), Error> {
+    let Some(where_clause) = &sig.generics.where_clause else {
+        return Ok(());
+    };
+    for predicate in &where_clause.predicates {
+        if let WherePredicate::Type(predicate) = predicate {
+            if let Some(span) = find_bare_self(&predicate.bounded_ty) {
+                return Err(Error::new(
+                    span,
+                    format!(
+                        "`#[dyn_trait]` does not support `where Self: ...` bounds on methods, \
+                         other than `Self: Sized`: move the bound to the trait \
+                         (`trait Name: Bound`), {}",
+                        keep_out(&sig.ident.to_string())
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An error for an `impl Future` without `Output = T`.
+pub(crate) fn future_without_output(span: Span) -> Error {
+    Error::new(
+        span,
+        "name the future's output: write `impl Future<Output = T>` (`Output = ()` for none)",
+    )
+}
+
+/// An error for generic associated types.
+pub(crate) fn generic_associated_type(generics: &syn::Generics) -> Error {
+    Error::new_spanned(
+        generics,
+        "generic associated types make a trait dyn-incompatible, so `#[dyn_trait]` cannot \
+         expose them: use a non-generic associated type (e.g. an owned type instead of one \
+         borrowing for `'a`)",
+    )
+}

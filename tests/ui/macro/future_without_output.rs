@@ -1,0 +1,8 @@
+use std::future::Future;
+
+#[stackslot::dyn_trait]
+trait Handler {
+    fn call(&self) -> impl Future;
+}
+
+fn main() {}

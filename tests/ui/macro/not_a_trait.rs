@@ -1,0 +1,6 @@
+#[stackslot::dyn_trait]
+struct Handler {
+    name: String,
+}
+
+fn main() {}
