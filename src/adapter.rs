@@ -23,10 +23,11 @@ use crate::slot_future::{LocalSlotFuture, SlotFuture};
 ///
 /// # Example
 ///
-/// A strategy that refuses to allocate, whatever the caller allows:
+/// A strategy that refuses to allocate, whatever the caller allows (its
+/// `&mut self` placements default to the `&self` ones):
 ///
 /// ```
-/// use core::{future::Future, pin::{pin, Pin}};
+/// use core::{future::Future, pin::pin};
 /// use stackslot::{LocalSlotFuture, Scratch, SlotFuture, Strategy};
 ///
 /// struct NeverBox;
@@ -38,12 +39,6 @@ use crate::slot_future::{LocalSlotFuture, SlotFuture};
 ///     fn emplace_shared_local<'s, F: Future + 's>(&'s self, scratch: Scratch<'s>, f: F) -> LocalSlotFuture<'s, F::Output> {
 ///         scratch.try_emplace_local(f).unwrap_or_else(|overflow| panic!("{overflow}"))
 ///     }
-///     fn emplace_exclusive<'s, F: Future + Send + 's>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, f: F) -> SlotFuture<'s, F::Output> {
-///         self.into_ref().get_ref().emplace_shared(scratch, f)
-///     }
-///     fn emplace_exclusive_local<'s, F: Future + 's>(self: Pin<&'s mut Self>, scratch: Scratch<'s>, f: F) -> LocalSlotFuture<'s, F::Output> {
-///         self.into_ref().get_ref().emplace_shared_local(scratch, f)
-///     }
 /// }
 ///
 /// let mut slot = pin!(stackslot::Slot::<64>::new());
@@ -52,57 +47,80 @@ use crate::slot_future::{LocalSlotFuture, SlotFuture};
 /// # drop(fut);
 /// ```
 pub trait Strategy {
-    /// Places the future of a `&self` method.
+    /// Places the future of a `&self` method. By default, in the caller's
+    /// scratch: `scratch.emplace(f)`.
     ///
     /// # Panics
     ///
     /// As the strategy documents (typically when the future does not fit
-    /// and nothing may be allocated).
+    /// and nothing may be allocated); by default, as [`Scratch::emplace`].
+    #[inline]
+    #[track_caller]
     fn emplace_shared<'s, F>(&'s self, scratch: Scratch<'s>, f: F) -> SlotFuture<'s, F::Output>
     where
-        F: Future + Send + 's;
+        F: Future + Send + 's,
+    {
+        scratch.emplace(f)
+    }
 
     /// [`emplace_shared`](Strategy::emplace_shared) for a future that need
-    /// not be `Send`.
+    /// not be `Send`. By default, `scratch.emplace_local(f)`.
     ///
     /// # Panics
     ///
     /// As [`emplace_shared`](Strategy::emplace_shared).
+    #[inline]
+    #[track_caller]
     fn emplace_shared_local<'s, F>(
         &'s self,
         scratch: Scratch<'s>,
         f: F,
     ) -> LocalSlotFuture<'s, F::Output>
     where
-        F: Future + 's;
+        F: Future + 's,
+    {
+        scratch.emplace_local(f)
+    }
 
     /// Places the future of a `&mut self` method; may use the strategy's
-    /// own storage, which stays borrowed until the future is gone.
+    /// own storage, which stays borrowed until the future is gone. By
+    /// default, as [`emplace_shared`](Strategy::emplace_shared).
     ///
     /// # Panics
     ///
     /// As [`emplace_shared`](Strategy::emplace_shared).
+    #[inline]
+    #[track_caller]
     fn emplace_exclusive<'s, F>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
         f: F,
     ) -> SlotFuture<'s, F::Output>
     where
-        F: Future + Send + 's;
+        F: Future + Send + 's,
+    {
+        self.into_ref().get_ref().emplace_shared(scratch, f)
+    }
 
     /// [`emplace_exclusive`](Strategy::emplace_exclusive) for a future that
-    /// need not be `Send`.
+    /// need not be `Send`. By default, as
+    /// [`emplace_shared_local`](Strategy::emplace_shared_local).
     ///
     /// # Panics
     ///
     /// As [`emplace_shared`](Strategy::emplace_shared).
+    #[inline]
+    #[track_caller]
     fn emplace_exclusive_local<'s, F>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
         f: F,
     ) -> LocalSlotFuture<'s, F::Output>
     where
-        F: Future + 's;
+        F: Future + 's,
+    {
+        self.into_ref().get_ref().emplace_shared_local(scratch, f)
+    }
 }
 
 /// An implementor `T` whose dyn methods place their futures with strategy

@@ -91,6 +91,44 @@
 //! | [`Slot::stats`] | hits, fallbacks by reason, and future sizes, per slot |
 //! | [`Slot::place`] | static placement that fails the build when the future cannot fit |
 //!
+//! # Strategies
+//!
+//! Every strategy of the design space sits behind the same calling
+//! convention (`Scratch` in, `SlotFuture` out), so a call site switches by
+//! changing what it lends or how the dyn object is made, not the trait.
+//!
+//! On the caller's side, the kinds of space:
+//!
+//! | space | lend it with | a future that does not fit |
+//! | --- | --- | --- |
+//! | [`Slot<N>`](Slot), on the stack or in the caller's future | [`Slot::or_box`], [`Slot::stack_only`] | the heap, or a panic |
+//! | [`HeapSlot`], a reusable heap buffer (the caller-side cached box) | [`HeapSlot::scratch`] | makes the buffer grow, once per new largest size |
+//! | tiers: a slot, then any other space | [`Slot::then`] | goes to the next space, and so on |
+//! | [`Arena`], a `bumpalo` arena behind a slot (feature `bumpalo`) | [`Slot::or_arena`] | a bump allocation, reclaimed by [`Arena::reset`] |
+//! | [`SideStack<N>`](SideStack), one region for nested calls, LIFO | [`SideStack::or_box`], [`SideStack::stack_only`] | the heap, or a panic, once the region is full |
+//! | nothing: the future escapes the frame | [`Scratch::boxed`] | always the heap |
+//!
+//! On the callee's side, [`Adapter`]s with a [`Strategy`] decide where the
+//! futures of `&mut self` methods go: [`Boxing`], [`CachedBox`],
+//! [`Inline`] and [`StackOnly`]; the [`strategy`] module compares them.
+//!
+//! Heap allocations over 10,000 calls of one `&mut self` method through a
+//! dyn trait (`tests/strategies.rs`, which asserts these numbers; "large"
+//! is a 624-byte future, "small" a 32-byte one):
+//!
+//! | caller lends / callee is | small | large |
+//! | --- | --- | --- |
+//! | `Slot<64>`, `or_box` | 0 | 10,000 |
+//! | `Scratch::boxed()` | 10,000 | 10,000 |
+//! | `HeapSlot` | 1 | 1 |
+//! | `Slot<64>` then `HeapSlot` | 0 | 1 |
+//! | `Slot<64>`, `or_arena`, arena reset every 100 calls | 0 | 7 (arena chunks) |
+//! | `SideStack<4096>` | 0 | 0 |
+//! | `Slot<64>` / plain implementor or [`Boxing`] | 0 | 10,000 |
+//! | `Slot<64>` / [`CachedBox`] | 0 | 1 |
+//! | `Slot<64>` / [`Inline<_, 1024>`](Inline) | 0 | 0 |
+//! | `Slot<64>` / [`StackOnly<_, 1024>`](StackOnly) | 0 | 0 |
+//!
 //! # Escaping futures
 //!
 //! The borrow checker is the escape analysis: a future placed in a slot
@@ -131,6 +169,7 @@
 //! | `alloc` | yes (via `std`) | the heap fallback: [`Slot::or_box`], [`Scratch::boxed`] |
 //! | `std` | yes | implies `alloc`; a leaked, occupied slot aborts with `std::process::abort` after printing why (without `std` the abort is a double panic) |
 //! | `macros` | yes | [`dyn_trait`], from the `stackslot-macros` crate |
+//! | `bumpalo` | no | implies `alloc`; [`Arena`] and [`Slot::or_arena`] |
 //!
 //! Without default features the crate needs no allocator: `stack_only`,
 //! `try_emplace` and `place` still work. [`Overflow`] implements

@@ -1,11 +1,6 @@
 //! [`Boxing`]: the proposal's default strategy, spelled out.
 
-use core::future::Future;
-use core::pin::Pin;
-
 use crate::adapter::Strategy;
-use crate::scratch::Scratch;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
 
 /// Uses the caller's space when the future fits it, and otherwise falls back
 /// as the caller's scratch allows: to the heap under
@@ -33,48 +28,4 @@ use crate::slot_future::{LocalSlotFuture, SlotFuture};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Boxing;
 
-impl Strategy for Boxing {
-    #[inline]
-    fn emplace_shared<'s, F>(&'s self, scratch: Scratch<'s>, f: F) -> SlotFuture<'s, F::Output>
-    where
-        F: Future + Send + 's,
-    {
-        scratch.emplace(f)
-    }
-
-    #[inline]
-    fn emplace_shared_local<'s, F>(
-        &'s self,
-        scratch: Scratch<'s>,
-        f: F,
-    ) -> LocalSlotFuture<'s, F::Output>
-    where
-        F: Future + 's,
-    {
-        scratch.emplace_local(f)
-    }
-
-    #[inline]
-    fn emplace_exclusive<'s, F>(
-        self: Pin<&'s mut Self>,
-        scratch: Scratch<'s>,
-        f: F,
-    ) -> SlotFuture<'s, F::Output>
-    where
-        F: Future + Send + 's,
-    {
-        scratch.emplace(f)
-    }
-
-    #[inline]
-    fn emplace_exclusive_local<'s, F>(
-        self: Pin<&'s mut Self>,
-        scratch: Scratch<'s>,
-        f: F,
-    ) -> LocalSlotFuture<'s, F::Output>
-    where
-        F: Future + 's,
-    {
-        scratch.emplace_local(f)
-    }
-}
+impl Strategy for Boxing {}

@@ -95,26 +95,6 @@ impl<const N: usize, A: Alignment> Inline<N, A> {
 
 impl<const N: usize, A: Alignment> Strategy for Inline<N, A> {
     #[inline]
-    fn emplace_shared<'s, F>(&'s self, scratch: Scratch<'s>, f: F) -> SlotFuture<'s, F::Output>
-    where
-        F: Future + Send + 's,
-    {
-        scratch.emplace(f)
-    }
-
-    #[inline]
-    fn emplace_shared_local<'s, F>(
-        &'s self,
-        scratch: Scratch<'s>,
-        f: F,
-    ) -> LocalSlotFuture<'s, F::Output>
-    where
-        F: Future + 's,
-    {
-        scratch.emplace_local(f)
-    }
-
-    #[inline]
     fn emplace_exclusive<'s, F>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
