@@ -17,7 +17,9 @@ use std::pin::{Pin, pin};
 
 use common::{Counter, Group, group, noop_context, per_call, ready, reference_rows};
 use criterion::{Criterion, criterion_group, criterion_main};
-use stackslot::{Adapter, Scratch, Slot, SlotFuture, Strategy, strategy};
+use stackslot::{
+    Adapter, Arena, HeapSlot, Scratch, SideStack, Slot, SlotFuture, Strategy, strategy,
+};
 
 /// A dyn-compatible `async fn next(&mut self)`, as the `dyn_trait` macro
 /// writes it for a `&mut self` method: through a pinned receiver, so that
@@ -73,7 +75,52 @@ fn strategies(c: &mut Criterion) {
 
     // One line per strategy of `src/strategy/`.
     strategy_rows::<strategy::Boxing>(&mut group, "Boxing");
+    strategy_rows::<strategy::CachedBox>(&mut group, "CachedBox");
+    strategy_rows::<strategy::Inline<64>>(&mut group, "Inline<64>");
+    strategy_rows::<strategy::StackOnly<64>>(&mut group, "StackOnly<64>");
+
+    caller_rows(&mut group);
     group.finish();
+}
+
+/// The caller-side spaces, each lending to the plain `Counter`.
+fn caller_rows(group: &mut Group<'_>) {
+    let mut counter = Counter::default();
+    let mut iter = black_box(Pin::new(&mut counter) as Pin<&mut dyn DynNext>);
+    let mut cx = noop_context();
+
+    let mut heap = HeapSlot::new();
+    per_call(group, "space HeapSlot", || {
+        black_box(ready(iter.as_mut().next(heap.scratch()), &mut cx));
+    });
+    assert_eq!(heap.stats().fallbacks(), 1, "one allocation, then hits");
+
+    let mut slot = pin!(Slot::<16>::new());
+    per_call(group, "space Slot<16> then HeapSlot (second tier)", || {
+        black_box(ready(
+            iter.as_mut().next(slot.as_mut().then(heap.scratch())),
+            &mut cx,
+        ));
+    });
+
+    let mut arena = Arena::new();
+    let mut calls = 0u32;
+    per_call(group, "space Slot<16> or_arena (reset every 100)", || {
+        calls += 1;
+        if calls % 100 == 0 {
+            arena.reset();
+        }
+        black_box(ready(
+            iter.as_mut().next(slot.as_mut().or_arena(&arena)),
+            &mut cx,
+        ));
+    });
+
+    let stack = pin!(SideStack::<4096>::new());
+    let stack = stack.into_ref();
+    per_call(group, "space SideStack<4096>", || {
+        black_box(ready(iter.as_mut().next(stack.or_box()), &mut cx));
+    });
 }
 
 criterion_group! {

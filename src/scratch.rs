@@ -441,6 +441,7 @@ impl<'s> Scratch<'s> {
 
     /// A reservation for a `F` in the spaces this scratch offers without
     /// allocating, or the last space that refused it.
+    #[inline]
     pub(crate) fn try_reserve<F: Future + 's>(
         self,
     ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {

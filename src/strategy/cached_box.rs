@@ -64,6 +64,9 @@ impl CachedBox {
         scratch: Scratch<'s>,
         f: F,
     ) -> RawFuture<'s, F::Output> {
+        if scratch.fits::<F>() {
+            return scratch.place(f);
+        }
         let may_allocate = scratch.may_allocate();
         let reservation = match scratch.try_reserve::<F>() {
             Ok(reservation) => reservation,

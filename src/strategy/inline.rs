@@ -84,12 +84,12 @@ impl<const N: usize, A: Alignment> Inline<N, A> {
         scratch: Scratch<'s>,
         f: F,
     ) -> RawFuture<'s, F::Output> {
-        let reservation = match self.slot().stack_only().try_reserve::<F>() {
-            Ok(reservation) => reservation,
-            Err(_) => scratch.reserve::<F>(),
-        };
-        // SAFETY: the reservation is for `F`.
-        unsafe { reservation.fill(f) }
+        // Known at compile time: the whole choice folds away.
+        if Slot::<N, A>::fits::<F>() {
+            self.slot().stack_only().place(f)
+        } else {
+            scratch.place(f)
+        }
     }
 }
 
