@@ -196,10 +196,26 @@ pub fn all() -> Vec<Box<dyn Contender>> {
 /// through a `Slot<256>`. Add one entry per strategy `S` (it needs
 /// `S: Strategy + Default + Sync + 'static`).
 fn strategies() -> Vec<Box<dyn Contender>> {
-    vec![Box::new(SlotRow::<256> {
-        label: "strategy Boxing, Slot<256>".into(),
-        fleet: Fleet::adapted::<strategy::Boxing>(),
-    })]
+    vec![
+        Box::new(SlotRow::<256> {
+            label: "strategy Boxing, Slot<256>".into(),
+            fleet: Fleet::adapted::<strategy::Boxing>(),
+        }),
+        Box::new(SlotRow::<256> {
+            label: "strategy CachedBox, Slot<256>".into(),
+            fleet: Fleet::adapted::<strategy::CachedBox>(),
+        }),
+        Box::new(SlotRow::<256> {
+            label: "strategy Inline<512>, Slot<256>".into(),
+            fleet: Fleet::adapted::<strategy::Inline<512>>(),
+        }),
+        Box::new(SlotRow::<256> {
+            // Align64: one implementor's future is 64-byte aligned, and a
+            // stack-only strategy that cannot hold it does not build.
+            label: "strategy StackOnly<8192, Align64>, Slot<256>".into(),
+            fleet: Fleet::adapted::<strategy::StackOnly<8192, stackslot::Align64>>(),
+        }),
+    ]
 }
 
 /// The slot classes the chart plots: the rows named `stackslot Slot<N>`.

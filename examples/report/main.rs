@@ -45,6 +45,11 @@ fn output_dir() -> PathBuf {
     target.join("stackslot-report")
 }
 
+/// What the columns count, for adapters with storage of their own too.
+const LEGEND: &str = "hit ratio and fallbacks count the futures offered to the caller's slot; \
+an adapter with storage of its own (CachedBox, Inline, StackOnly) offers it only what it \
+does not hold itself, so read its allocations per call instead (- when it offered none)";
+
 fn main() -> io::Result<()> {
     let quick = quick_mode();
     let settings = if quick {
@@ -56,7 +61,7 @@ fn main() -> io::Result<()> {
     let started = Instant::now();
     println!(
         "stackslot report ({mode}: {} rounds of {} calls per row, median shown; \
-         ratios are row time / reference time, below 1 is faster)\n",
+         ratios are row time / reference time, below 1 is faster)\n{LEGEND}\n",
         settings.rounds, settings.calls
     );
 
@@ -93,7 +98,7 @@ fn main() -> io::Result<()> {
         "# stackslot report\n\n`cargo run --release --example report` ({mode}: {} rounds of {} \
          calls per row, median ns per call). Ratios are row time / reference time: below 1 is \
          faster. `SF<4096>` is `StackFuture<4096>::from_or_box`. Timings are for people to \
-         read: compare them within one run.\n\n",
+         read: compare them within one run.\n\n{LEGEND}\n\n",
         settings.rounds, settings.calls
     );
     for result in &results {

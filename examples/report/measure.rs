@@ -44,9 +44,12 @@ pub struct RowResult {
 }
 
 impl RowResult {
-    /// The share of calls whose future fit the caller's space.
+    /// The share of the futures offered to the caller's space that fit
+    /// it; `None` when none was offered (an adapter with storage of its own
+    /// kept them all).
     pub fn hit_ratio(&self) -> Option<f64> {
         match self.stats {
+            Some(stats) if stats.emplacements() == 0 => None,
             Some(stats) => Some(stats.hits() as f64 / stats.emplacements() as f64),
             None => self.inline_ratio,
         }

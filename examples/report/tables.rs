@@ -35,7 +35,8 @@ fn cells(result: &WorkloadResult) -> Vec<Vec<String>> {
         .map(|row| {
             let ratio = |to: f64| format!("{:.2}", row.ns_per_call / to);
             let percent = |share: f64| format!("{:.1}%", 100.0 * share);
-            let fallbacks = row.stats.map_or("-".into(), |stats| {
+            let offered = row.stats.filter(|stats| stats.emplacements() > 0);
+            let fallbacks = offered.map_or("-".into(), |stats| {
                 let of = |n: u64| percent(n as f64 / stats.emplacements() as f64);
                 format!(
                     "{} / {}",

@@ -6,7 +6,7 @@ use core::pin::Pin;
 use crate::adapter::Strategy;
 use crate::heap_slot::HeapSlot;
 use crate::overflow::stack_only_overflow;
-use crate::raw::RawFuture;
+use crate::raw::{RawFuture, Reservation};
 use crate::scratch::Scratch;
 use crate::slot_future::{LocalSlotFuture, SlotFuture};
 
@@ -56,9 +56,9 @@ impl CachedBox {
         &self.cache
     }
 
-    /// Places `f` in the caller's spaces if one holds it without
-    /// allocating, otherwise in the cache (growing it if the caller allows
-    /// allocation).
+    /// Places `f` in the caller's space when it fits, otherwise where
+    /// [`CachedBox::reserve_elsewhere`] says, written there directly.
+    #[inline(always)]
     fn place<'s, F: Future + 's>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
@@ -67,8 +67,22 @@ impl CachedBox {
         if scratch.fits::<F>() {
             return scratch.place(f);
         }
+        // SAFETY: the reservation is for `F`.
+        unsafe { self.reserve_elsewhere::<F>(scratch).fill(f) }
+    }
+
+    /// A reservation for a `F` that does not fit the caller's first space:
+    /// in the caller's other spaces if one holds it without allocating,
+    /// otherwise in the cache (growing it if the caller allows allocation).
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn reserve_elsewhere<'s, F: Future + 's>(
+        self: Pin<&'s mut Self>,
+        scratch: Scratch<'s>,
+    ) -> Reservation<'s, F::Output> {
         let may_allocate = scratch.may_allocate();
-        let reservation = match scratch.try_reserve::<F>() {
+        match scratch.try_reserve::<F>() {
             Ok(reservation) => reservation,
             Err(space) => {
                 let cache = self.get_mut().cache.scratch();
@@ -78,9 +92,7 @@ impl CachedBox {
                     stack_only_overflow::<F>(space)
                 }
             }
-        };
-        // SAFETY: the reservation is for `F`.
-        unsafe { reservation.fill(f) }
+        }
     }
 }
 

@@ -79,6 +79,7 @@ impl<const N: usize, A: Alignment> Inline<N, A> {
     }
 
     /// The inline slot if `f` fits it, the caller's scratch otherwise.
+    #[inline(always)]
     fn place<'s, F: Future + 's>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
