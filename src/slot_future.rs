@@ -102,8 +102,11 @@ macro_rules! handle_methods {
                 $handle { raw }
             }
 
-            /// Whether the future lives in the caller's space (a hit) rather
-            /// than on the heap. Stays as it was after the future completed.
+            /// Whether the future lives in the caller's space (a hit: its
+            /// slot, heap slot or side stack, or the storage of an adapter
+            /// that keeps it for the caller) rather than in a block of its
+            /// own (the heap fallback, an arena). Stays as it was after the
+            /// future completed.
             ///
             /// # Example
             ///
