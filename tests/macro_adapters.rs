@@ -189,3 +189,66 @@ fn a_pinned_strategy_with_storage_sees_every_call() {
 fn a_hand_written_impl_coexists() {
     assert_eq!(exercise(&mut HandWritten(1)), [3, 6, 6, 6]);
 }
+
+/// The crate's own strategies through the generated trait: `CachedBox`
+/// (unpinned), `Inline` and `StackOnly` (pinned, as their slots require).
+#[test]
+fn the_crate_strategies_work_through_the_generated_trait() {
+    use stackslot::{CachedBox, Inline, StackOnly};
+    // The caller lends no room at all: every `add` future is a miss there.
+    let mut caller = pin!(Slot::<0>::new());
+    let mut cached = CachedBox::new(Plain(0));
+    let (allocs, sum) = common::alloc_count::count(|| {
+        (1..=10)
+            .map(|i| {
+                run(
+                    &mut DynCounter::add(&mut cached, caller.as_mut().or_box(), i),
+                    3,
+                )
+            })
+            .last()
+    });
+    assert_eq!((allocs, sum), (1, Some(55)), "the cache is allocated once");
+
+    let mut inline = pin!(Inline::<_, 128>::new(Plain(0)));
+    let (allocs, sum) = common::alloc_count::count(|| {
+        (1..=10)
+            .map(|i| {
+                run(
+                    &mut DynCounter::add(&mut inline, caller.as_mut().or_box(), i),
+                    3,
+                )
+            })
+            .last()
+    });
+    assert_eq!((allocs, sum), (0, Some(55)));
+    assert_eq!(inline.parts().1.stats().hits(), 10);
+
+    let mut stack_only = pin!(StackOnly::<_, 128>::new(Plain(0)));
+    let (allocs, sum) = common::alloc_count::count(|| {
+        (1..=10)
+            .map(|i| {
+                run(
+                    &mut DynCounter::add(&mut stack_only, caller.as_mut().stack_only(), i),
+                    3,
+                )
+            })
+            .last()
+    });
+    assert_eq!((allocs, sum), (0, Some(55)));
+    // `&self` futures go to the caller's space under every strategy.
+    let mut big = pin!(Slot::<128>::new());
+    assert_eq!(
+        run(
+            &mut DynCounter::get(&stack_only, big.as_mut().stack_only()),
+            3
+        ),
+        55
+    );
+    assert_eq!(big.stats().hits(), 1);
+    assert_eq!(
+        caller.stats().size_fallbacks(),
+        10,
+        "only CachedBox's futures reached it"
+    );
+}
