@@ -581,3 +581,70 @@ fn side_stack_frames_released_on_other_threads() {
     assert_eq!(probe.drops(), 8);
     assert_eq!(stack.used(), 0);
 }
+
+/// Rule 5 for every storage: a destructor that panics when its future
+/// completes, or when it is cancelled, drops it once and leaves the storage
+/// usable.
+#[test]
+fn panicking_destructors_leave_every_storage_usable() {
+    /// Completes `fut` with a panicking destructor, then drops it.
+    fn complete_panicking(mut fut: SlotFuture<'_, u64>, probe: &Probe, drops: usize) {
+        let caught = catch_unwind(AssertUnwindSafe(|| poll_once(&mut fut)));
+        assert_eq!(
+            panic_message(&*caught.unwrap_err()),
+            "Tracked: panic in drop"
+        );
+        assert!(fut.is_terminated());
+        drop(fut);
+        assert_eq!(probe.drops(), drops);
+    }
+    /// Cancels `fut` with a panicking destructor.
+    fn cancel_panicking(fut: SlotFuture<'_, u64>, probe: &Probe, drops: usize) {
+        let caught = catch_unwind(AssertUnwindSafe(move || drop(fut)));
+        assert_eq!(
+            panic_message(&*caught.unwrap_err()),
+            "Tracked: panic in drop"
+        );
+        assert_eq!(probe.drops(), drops);
+    }
+    let probe = Probe::new();
+    let panicking = || Tracked::<100>::new(&probe, 1).panic_on_drop();
+
+    let mut heap = HeapSlot::new();
+    complete_panicking(heap.scratch().emplace(panicking()), &probe, 1);
+    cancel_panicking(heap.scratch().emplace(panicking().pending(1)), &probe, 2);
+    assert_eq!(run(&mut heap.scratch().emplace(Exact::<8>::new()), 1), 8);
+
+    let stack = pin!(SideStack::<1024>::new());
+    let stack = stack.into_ref();
+    complete_panicking(stack.stack_only().emplace(panicking()), &probe, 3);
+    cancel_panicking(
+        stack.stack_only().emplace(panicking().pending(1)),
+        &probe,
+        4,
+    );
+    assert_eq!(stack.used(), 0, "both frames reclaimed");
+
+    let mut arena = Arena::new();
+    let mut slot = pin!(Slot::<16>::new());
+    complete_panicking(
+        slot.as_mut().or_arena(&arena).emplace(panicking()),
+        &probe,
+        5,
+    );
+    cancel_panicking(
+        slot.as_mut()
+            .or_arena(&arena)
+            .emplace(panicking().pending(1)),
+        &probe,
+        6,
+    );
+    arena.reset();
+
+    let mut boxed_probe_drops = 6;
+    for scratch in [Scratch::boxed(), slot.as_mut().then(Scratch::boxed())] {
+        boxed_probe_drops += 1;
+        complete_panicking(scratch.emplace(panicking()), &probe, boxed_probe_drops);
+    }
+    assert!(!slot.is_occupied());
+}
