@@ -226,6 +226,24 @@ fn boxed_scratch_boxes_zero_sized_futures_like_any_other() {
     assert_eq!((allocs, out), (1, 0));
 }
 
+#[test]
+fn a_boxed_future_gets_one_block_of_header_and_future() {
+    use common::alloc_count::{last_allocation, last_deallocation};
+    // A one-word header, then the future at its alignment.
+    let mut fut = Scratch::boxed().emplace(Exact::<1>::new());
+    assert_eq!(last_allocation(), (9, 8));
+    run(&mut fut, 1);
+    assert_eq!(last_deallocation(), (9, 8));
+    let fut = Scratch::boxed().emplace(A64(Exact::<100>::new()));
+    assert_eq!(last_allocation(), (64 + 128, 64));
+    drop(fut);
+    assert_eq!(last_deallocation(), (64 + 128, 64));
+    let fut = Scratch::boxed().emplace(Exact::<0>::new());
+    assert_eq!(last_allocation(), (8, 8));
+    drop(fut);
+    assert_eq!(last_deallocation(), (8, 8));
+}
+
 /// A future that escapes its frame: only the callee's borrow is in the type.
 fn escaping(data: &[u8]) -> SlotFuture<'_, usize> {
     Scratch::boxed().emplace(async move { data.len() })

@@ -8,6 +8,10 @@ pub struct CountingAllocator;
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    /// Size and alignment of this thread's last allocation and last
+    /// deallocation.
+    static LAST_ALLOC: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    static LAST_DEALLOC: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
 }
 
 // SAFETY: forwards every call to `System` unchanged; the counter is a
@@ -16,6 +20,7 @@ thread_local! {
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        let _ = LAST_ALLOC.try_with(|last| last.set((layout.size(), layout.align())));
         // SAFETY: same contract as ours.
         unsafe { System.alloc(layout) }
     }
@@ -33,6 +38,7 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = LAST_DEALLOC.try_with(|last| last.set((layout.size(), layout.align())));
         // SAFETY: same contract as ours.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -40,6 +46,16 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Size and alignment of this thread's last allocation.
+pub fn last_allocation() -> (usize, usize) {
+    LAST_ALLOC.with(Cell::get)
+}
+
+/// Size and alignment of this thread's last deallocation.
+pub fn last_deallocation() -> (usize, usize) {
+    LAST_DEALLOC.with(Cell::get)
+}
 
 /// Allocations made by this thread so far.
 pub fn allocations() -> usize {
