@@ -131,6 +131,7 @@
 //! | `alloc` | yes (via `std`) | the heap fallback: [`Slot::or_box`], [`Scratch::boxed`] |
 //! | `std` | yes | implies `alloc`; a leaked, occupied slot aborts with `std::process::abort` after printing why (without `std` the abort is a double panic) |
 //! | `macros` | yes | [`dyn_trait`], from the `stackslot-macros` crate |
+//! | `futures` | no | `SlotStream` and `LocalSlotStream`: a dyn async iterator and a slot it owns as a `futures_core::Stream` (needs no allocator) |
 //!
 //! Without default features the crate needs no allocator: `stack_only`,
 //! `try_emplace` and `place` still work. [`Overflow`] implements
@@ -170,6 +171,8 @@ mod slot_future;
 mod space;
 mod stats;
 pub mod strategy;
+#[cfg(feature = "futures")]
+mod stream;
 mod vtable;
 
 pub use adapter::{Adapter, Strategy};
@@ -190,6 +193,8 @@ pub use side_stack::SideStack;
 pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
 pub use slot_future::{LocalSlotFuture, SlotFuture};
 pub use stats::{SIZE_CLASSES, Stats};
+#[cfg(feature = "futures")]
+pub use stream::{LocalSlotStream, SlotStream};
 
 /// An implementor whose futures use the caller's space when they fit and
 /// otherwise fall back as the caller's scratch allows; see
