@@ -91,6 +91,9 @@
 //! | [`Slot::stats`] | hits, fallbacks by reason, and future sizes, per slot |
 //! | [`Slot::place`] | static placement that fails the build when the future cannot fit |
 //!
+//! Which to pick for a call site, with the report's measurements: the
+//! [`guide`].
+//!
 //! # Escaping futures
 //!
 //! The borrow checker is the escape analysis: a future placed in a slot
@@ -158,6 +161,7 @@ mod align;
 mod arena;
 #[cfg(feature = "alloc")]
 mod boxed;
+pub mod guide;
 mod header;
 #[cfg(feature = "alloc")]
 mod heap_slot;

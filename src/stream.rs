@@ -9,53 +9,8 @@
 //! stream's slot, so the items of a stream whose futures fit cost no
 //! allocation.
 //!
-//! # The self-borrow
-//!
-//! The future of the item in flight borrows the iterator (`&mut`) and the
-//! slot, and both live in the stream itself, so the stream is `!Unpin`: pin
-//! it (`core::pin::pin!`, `Box::pin`) before polling it. The borrow is
-//! tracked by hand:
-//!
-//! - the future's handle is erased to `'static` and kept in the stream; it
-//!   is dropped before the iterator and the slot, when the item completes or
-//!   when the stream is dropped (a `Drop` impl, so the borrow checker also
-//!   keeps everything the iterator borrows alive until then);
-//! - while a handle is kept, the stream makes no reference to the iterator
-//!   or the slot; both sit in an `UnsafeCell`, so that a shared reference to
-//!   the stream (which callers may make from a `Pin<&mut _>` at any time)
-//!   asserts nothing about them either;
-//! - the iterator and the slot are reached only through a pinned stream, so
-//!   they never move once a future borrows them.
-//!
-//! So what the iterator borrows must outlive the stream, in flight or not:
-//!
-//! ```compile_fail,E0597
-//! use stackslot::{Scratch, Slot, SlotFuture, SlotStream};
-//!
-//! fn count<'s>(n: &'s mut &mut u32, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u32>> {
-//!     scratch.emplace(async move {
-//!         **n += 1;
-//!         Some(**n)
-//!     })
-//! }
-//!
-//! let stream;
-//! {
-//!     let mut n = 0;
-//!     stream = Box::pin(SlotStream::new(&mut n, Slot::<64>::new(), count));
-//! } // error: `n` does not live long enough (the stream's drop may use it)
-//! ```
-//!
-//! # Leaks
-//!
-//! A stream can only be leaked whole: the handle is private. A leaked
-//! stream (`mem::forget` of a `Pin<Box<_>>`, an `Rc` cycle) keeps its item
-//! future in its slot forever, pinned, neither polled nor dropped; since the
-//! slot is part of the stream, its memory is never freed or reused either,
-//! which is what `Pin`'s drop guarantee asks (an intrusive waiter list may
-//! keep pointing into it). A stream pinned on the stack cannot be leaked:
-//! `pin!` drops it at the end of the scope. So a stream never reaches the
-//! slot's abort on a leaked occupant.
+//! How the stream keeps the borrow of its item future, and what a leak
+//! does: see [`SlotStream`]'s docs.
 
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -200,13 +155,61 @@ unsafe fn erase_local<'s, 't, T>(handle: LocalSlotFuture<'s, T>) -> LocalSlotFut
 ///
 /// The stream is `!Unpin` (the item future borrows the iterator and the
 /// slot inside it): pin it before polling, with [`core::pin::pin!`] or
-/// `Box::pin`. `'t` is a lifetime the items outlive, inferred: the stream
-/// keeps its item future's handle with the borrow of itself erased to it. It is `Send` when `I` and the function are, and `Sync`. It
+/// `Box::pin`. It is `Send` when `I` and the function are, and `Sync`. It
 /// is fused: once the iterator returned `None`, the stream returns `None`
 /// without calling it again. Dropping it mid-item drops the item's future
-/// first. See the [module docs](self) for leaks.
+/// first. `'t` is inferred: a lifetime that the items outlive, which the
+/// stream gives the handle of its item future (see below).
 ///
 /// [`StreamExt`]: https://docs.rs/futures/latest/futures/stream/trait.StreamExt.html
+///
+/// # The borrow of the item in flight
+///
+/// The future of the item in flight borrows the iterator (`&mut`) and the
+/// slot, and both live in the stream itself. The borrow checker cannot
+/// follow a borrow of a value by itself, so the stream tracks it by hand:
+///
+/// - the future's handle is kept in the stream with its borrow erased to
+///   `'t`; it
+///   is dropped before the iterator and the slot, when the item completes or
+///   when the stream is dropped (a `Drop` impl, so the borrow checker also
+///   keeps everything the iterator borrows alive until then);
+/// - while a handle is kept, the stream makes no reference to the iterator
+///   or the slot; both sit in an `UnsafeCell`, so that a shared reference to
+///   the stream (which callers may make from a `Pin<&mut _>` at any time)
+///   asserts nothing about them either;
+/// - the iterator and the slot are reached only through a pinned stream, so
+///   they never move once a future borrows them.
+///
+/// So what the iterator borrows must outlive the stream, in flight or not:
+///
+/// ```compile_fail,E0597
+/// use stackslot::{Scratch, Slot, SlotFuture, SlotStream};
+///
+/// fn count<'s>(n: &'s mut &mut u32, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u32>> {
+///     scratch.emplace(async move {
+///         **n += 1;
+///         Some(**n)
+///     })
+/// }
+///
+/// let stream;
+/// {
+///     let mut n = 0;
+///     stream = Box::pin(SlotStream::new(&mut n, Slot::<64>::new(), count));
+/// } // error: `n` does not live long enough (the stream's drop may use it)
+/// ```
+///
+/// # Leaks
+///
+/// A stream can only be leaked whole: the handle is private. A leaked
+/// stream (`mem::forget` of a `Pin<Box<_>>`, an `Rc` cycle) keeps its item
+/// future in its slot forever, pinned, neither polled nor dropped; since the
+/// slot is part of the stream, its memory is never freed or reused either,
+/// which is what `Pin`'s drop guarantee asks (an intrusive waiter list may
+/// keep pointing into it). A stream pinned on the stack cannot be leaked:
+/// `pin!` drops it at the end of the scope. So a stream never reaches the
+/// slot's abort on a leaked occupant.
 ///
 /// # Example
 ///
