@@ -129,6 +129,9 @@
 //! | `Slot<64>` / [`Inline<_, 1024>`](Inline) | 0 | 0 |
 //! | `Slot<64>` / [`StackOnly<_, 1024>`](StackOnly) | 0 | 0 |
 //!
+//! Which to pick for a call site, with the report's measurements: the
+//! [`guide`].
+//!
 //! # Escaping futures
 //!
 //! The borrow checker is the escape analysis: a future placed in a slot
@@ -170,6 +173,7 @@
 //! | `std` | yes | implies `alloc`; a leaked, occupied slot aborts with `std::process::abort` after printing why (without `std` the abort is a double panic) |
 //! | `macros` | yes | [`dyn_trait`], from the `stackslot-macros` crate |
 //! | `bumpalo` | no | implies `alloc`; [`Arena`] and [`Slot::or_arena`] |
+//! | `futures` | no | `SlotStream` and `LocalSlotStream`: a dyn async iterator and a slot it owns as a `futures_core::Stream` (needs no allocator) |
 //!
 //! Without default features the crate needs no allocator: `stack_only`,
 //! `try_emplace` and `place` still work. [`Overflow`] implements
@@ -196,6 +200,7 @@ mod align;
 mod arena;
 #[cfg(feature = "alloc")]
 mod boxed;
+pub mod guide;
 mod header;
 #[cfg(feature = "alloc")]
 mod heap_slot;
@@ -209,6 +214,8 @@ mod slot_future;
 mod space;
 mod stats;
 pub mod strategy;
+#[cfg(feature = "futures")]
+mod stream;
 mod vtable;
 
 pub use adapter::{Adapter, Strategy};
@@ -229,6 +236,8 @@ pub use side_stack::SideStack;
 pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
 pub use slot_future::{LocalSlotFuture, SlotFuture};
 pub use stats::{SIZE_CLASSES, Stats};
+#[cfg(feature = "futures")]
+pub use stream::{LocalSlotStream, SlotStream};
 
 /// An implementor whose futures use the caller's space when they fit and
 /// otherwise fall back as the caller's scratch allows; see

@@ -1,0 +1,73 @@
+//! Which strategy should I use? A decision table, with the measurements
+//! behind each row.
+//!
+//! Each row rests on facts that do not depend on the machine, and that the
+//! crate's report and tests count exactly: **allocations per call** (a
+//! counting global allocator), **hit ratio** (the slot's [`Stats`]), and
+//! **stack bytes** (`size_of` of what the caller reserves). The timings next
+//! to them are from one run of `cargo run --release --example report` on a
+//! shared 2-core x86-64 machine: compare them with each other, as ratios,
+//! not with your machine. Run the report yourself, and size real call sites
+//! with [`Stats::smallest_class`] (see the example below).
+//!
+//! # The decision table
+//!
+//! | your call site | use | facts it rests on | measured (report) |
+//! | --- | --- | --- | --- |
+//! | every future is small and known, e.g. an async iterator's `next()` | the smallest class that holds them: [`Slot<64>`](crate::Slot64), lent with [`or_box`](crate::Slot::or_box) | 0 allocations per call; 100% hits; 176 stack bytes | *iterator* workload: 4.3 ns per call, 0.31x a `Box` per call, 3.1x a synchronous `dyn` call |
+//! | a service's handlers: mostly small, some medium, rare large | the class that `Stats::smallest_class(99.0)` names (`Slot<512>` here), `or_box` | 0.01 allocations per call; 99% hits; 624 stack bytes (`Slot<64>`: 0.10, 90%, 176) | *service* workload: 6.8 ns, 0.39x `Box` (`Slot<64>`: 8.0 ns, 0.46x) |
+//! | two sizes, half each | the class that holds the larger one (`Slot<512>`) | 0 allocations per call at 512, 0.50 at 256: the hit ratio jumps at the class that holds the medium future | *bimodal*: 10.6 ns at 512, 16.9 ns at 256 (0.48x and 0.77x `Box`) |
+//! | a few futures larger than any class | a slot for the common size, `or_box` for the rest; a [`HeapSlot`](crate::HeapSlot) after the slot ([`Slot::then`](crate::Slot::then)) to keep the rare large ones from allocating each time | 0.05 allocations per call (the 5% that fit no class); a slot smaller than the common size falls back on every call | *heavy tail*: 12.9 ns at 4096, 13.5 at 512 (0.62x, 0.65x `Box`); `Slot<256>`: 22.8 ns, 1.09x `Box`, 1.00 allocations per call |
+//! | some futures over-aligned (cache-padded state) | a slot aligned for them: `Slot<N, Align64>` | alignment fallbacks (5% here) in every default 16-byte aligned slot, whatever `N` | *over-aligned*: 8.7 to 8.9 ns at every `N` |
+//! | large slots are tempting "just in case" | they cost stack, not time: the hit path does not touch the unused bytes | stack bytes grow with `N` (4208 for `Slot<4096>`); time does not | `Slot<4096>` 4.2 ns, `Slot<64>` 4.3 ns; `StackFuture<4096>`, which returns its 4 KiB by value, 47.5 ns (3.4x `Box`) |
+//! | the future escapes the frame (spawned, returned, stored) | [`Scratch::boxed`](crate::Scratch::boxed) | exactly 1 allocation per call, like `async-trait` | the `Box` per call row: 13.8 to 22.1 ns |
+//! | an allocation would be a bug, or there is no allocator | [`stack_only`](crate::Slot::stack_only), [`Slot::place`](crate::Slot::place) (a build error when the future cannot fit), the [`StackOnly`](crate::StackOnly) adapter, [`SlotStream::stack_only`](crate::SlotStream::stack_only) | 0 allocations, always; an overflow panics with both sizes (or fails the build) | hits cost what the `Slot<N>` rows cost; `examples/embedded.rs` runs without `alloc` and counts 0 allocations |
+//! | one object's `&mut self` method called in a loop with futures too large for its callers' slots | the [`CachedBox`](crate::CachedBox) adapter | 1 allocation for the first call, 0 after (`tests/strategies.rs`, 10,000 calls); one buffer per object | not a report row; `benches/strategies.rs` |
+//! | `&mut self` methods in a hot loop, where the callee knows its future's size | the [`Inline`](crate::Inline) adapter | 0 allocations; `N` bytes in every object, used pinned | not a report row; `benches/strategies.rs` |
+//! | dynamic call depth (recursion, middleware chains) | a [`SideStack`](crate::SideStack) per task | 0 allocations while the frames fit; one region for every nested call | not a report row; `tests/strategies.rs` counts 0 allocations |
+//! | a dyn async iterator consumed with `StreamExt` | [`SlotStream`](crate::SlotStream) (feature `futures`) | 0 allocations per item on hits (`tests/stream.rs`); the stream owns its slot | an item costs a hit plus the stream's bookkeeping |
+//!
+//! The report's hit ratios and allocations per call are exact for its
+//! mixes of future sizes (64, 440, 3040 and 6040 bytes, and a 128-byte
+//! future aligned to 64). Your futures have other sizes: the facts carry
+//! over (a future that fits costs no allocation, one that does not costs
+//! one), the classes do not. Measure your own with the slot's counters.
+//!
+//! # Sizing a call site
+//!
+//! Lend the call site the largest class for a representative run, then ask
+//! its counters which class would have held enough of the futures:
+//!
+//! ```
+//! use core::pin::pin;
+//! use stackslot::{Scratch, Slot, SlotFuture};
+//!
+//! trait DynHandler {
+//!     fn call<'s>(&'s self, scratch: Scratch<'s>, request: usize) -> SlotFuture<'s, usize>;
+//! }
+//!
+//! /// Its futures hold a buffer of `request` bytes, up to 600.
+//! struct Buffering;
+//! impl DynHandler for Buffering {
+//!     fn call<'s>(&'s self, scratch: Scratch<'s>, request: usize) -> SlotFuture<'s, usize> {
+//!         if request < 90 {
+//!             scratch.emplace(async move { request })
+//!         } else {
+//!             let buffer = [0u8; 600];
+//!             scratch.emplace(async move { buffer.len() + request })
+//!         }
+//!     }
+//! }
+//!
+//! let mut slot = pin!(Slot::<4096>::new());
+//! for request in 0..100 {
+//!     drop(Buffering.call(slot.as_mut().or_box(), request)); // a caller would await it
+//! }
+//! let stats = slot.stats();
+//! assert_eq!(stats.fallbacks(), 0); // nothing allocated while measuring
+//! assert_eq!(stats.smallest_class(90.0), Some(64)); // 90 of 100 fit 64 bytes
+//! assert_eq!(stats.smallest_class(100.0), Some(1024)); // all of them: 1 KiB
+//! ```
+//!
+//! [`Stats`]: crate::Stats
+//! [`Stats::smallest_class`]: crate::Stats::smallest_class
