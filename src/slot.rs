@@ -1,5 +1,6 @@
 //! [`Slot`]: the caller's pinned space for one future at a time.
 
+use core::cell::UnsafeCell;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomPinned;
@@ -85,10 +86,19 @@ pub struct Slot<const N: usize, A: Alignment = Align16> {
     _align: [A; 0],
     header: Header,
     /// The bytes after the header. Reached only through a pointer to the
-    /// whole slot, never through a reference to this field.
-    _bytes: [MaybeUninit<u8>; N],
+    /// whole slot, never through a reference to this field. In an
+    /// `UnsafeCell` so that a `&Slot` (for [`Slot::stats`]) claims nothing
+    /// about them: a leaked future may still be written there through a
+    /// pointer an intrusive list kept, even from another thread.
+    _bytes: UnsafeCell<[MaybeUninit<u8>; N]>,
     _pinned: PhantomPinned,
 }
+
+// SAFETY: `&Slot` reads only the header's counters and occupancy record
+// (atomic), which no other thread writes while a shared reference exists:
+// a handle borrows the slot exclusively, and a leaked handle's future writes
+// only its own bytes, inside the `UnsafeCell`, which `&Slot` never reads.
+unsafe impl<const N: usize, A: Alignment> Sync for Slot<N, A> {}
 
 /// A slot of 64 bytes.
 ///
@@ -178,7 +188,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         Slot {
             _align: [],
             header: Header::new(),
-            _bytes: [MaybeUninit::uninit(); N],
+            _bytes: UnsafeCell::new([MaybeUninit::uninit(); N]),
             _pinned: PhantomPinned,
         }
     }

@@ -369,6 +369,28 @@ fn heap_slot_grows_to_the_largest_future_and_never_shrinks_unless_asked() {
 }
 
 #[test]
+fn heap_slot_buffers_hold_a_header_and_the_capacity() {
+    use common::alloc_count::{last_allocation, last_deallocation};
+    // The header is a slot's: the same as `Slot<0>`'s size.
+    let header = size_of::<Slot<0>>();
+    let mut heap = HeapSlot::with_capacity(100);
+    assert_eq!(last_allocation(), ((header + 100).next_multiple_of(16), 16));
+    drop(heap.scratch().emplace(A64(Exact::<1>::new())));
+    assert_eq!(
+        last_deallocation(),
+        ((header + 100).next_multiple_of(16), 16)
+    );
+    assert_eq!(last_allocation(), ((header + 100).next_multiple_of(64), 64));
+    heap.free_buffer();
+    assert_eq!(
+        last_deallocation(),
+        ((header + 100).next_multiple_of(64), 64)
+    );
+    let _one = HeapSlot::with_capacity(1);
+    assert_eq!(last_allocation(), ((header + 1).next_multiple_of(16), 16));
+}
+
+#[test]
 fn heap_slot_places_zero_sized_futures_before_its_first_allocation() {
     let mut heap = HeapSlot::new();
     let (allocs, out) = count(|| {
