@@ -190,6 +190,16 @@ mod tests {
     }
 
     #[test]
+    fn the_word_is_laid_out_as_documented() {
+        // room 65 from bit 8, align code log2(16) + 1 = 5 from bit 3, tag 1.
+        let word = SpaceInfo::new(64, 16, Fallback::Refuse).to_word();
+        assert_eq!(word, (65 << 8) | (5 << 3) | 1);
+        assert_eq!(SpaceInfo::from_word(word).capacity(), 64);
+        assert_eq!(MAX_CAPACITY, (usize::MAX >> 8) - 1);
+        assert_eq!(SpaceInfo::none(Fallback::Next).to_word(), 3);
+    }
+
+    #[test]
     fn fit_is_exact() {
         let info = SpaceInfo::new(16, 16, Fallback::Refuse);
         assert!(info.fits::<[u8; 16]>());

@@ -550,6 +550,19 @@ fn side_stack_falls_back_when_full() {
     assert_eq!(stack.stats().size_fallbacks(), 3);
     assert!(!stack.stack_only().may_allocate());
     assert!(stack.or_box().may_allocate());
+    // `try_emplace` uses the free bytes of either kind, and never the heap.
+    let (allocs, fut) = count(|| stack.or_box().try_emplace(Exact::<100>::new()).unwrap());
+    assert_eq!(allocs, 0);
+    assert!(fut.is_inline());
+    assert_eq!(
+        format!("{:?}", stack.get_ref()),
+        format!(
+            "SideStack {{ capacity: 256, alignment: 16, used: {}, stats: {:?} }}",
+            stack.used(),
+            stack.stats()
+        )
+    );
+    drop(fut);
     let aligned = stack.or_box().emplace(A64(Exact::<8>::new()));
     assert!(
         !aligned.is_inline(),
