@@ -160,16 +160,6 @@ impl SpaceInfo {
     }
 }
 
-impl core::fmt::Debug for SpaceInfo {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SpaceInfo")
-            .field("capacity", &self.capacity())
-            .field("align", &self.align())
-            .field("fallback", &self.fallback())
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +195,7 @@ mod tests {
         assert!(info.fits::<[u8; 16]>());
         assert!(!info.fits::<[u8; 17]>());
         assert!(info.fits::<u128>());
+        assert_eq!(info.misfit::<u128>(), None, "as aligned as the space: fits");
         assert_eq!(info.misfit::<[u8; 16]>(), None);
         assert_eq!(info.misfit::<[u8; 17]>(), Some(FallbackReason::Size));
         #[repr(align(32))]
