@@ -245,6 +245,7 @@ fn callee_side_adapters_allocate_as_documented() {
         call(slot.as_mut().stack_only())
     });
     rows.push(("StackOnly<1024>", stack_only_allocs));
+    assert_eq!(stack_only.parts().1.stats().hits(), CALLS);
 
     let rows: Vec<_> = rows
         .into_iter()
