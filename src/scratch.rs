@@ -372,6 +372,7 @@ impl<'s> Scratch<'s> {
     /// # Panics
     ///
     /// As [`Scratch::emplace`].
+    #[cfg(feature = "alloc")]
     #[track_caller]
     pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F::Output> {
         match self.space_for::<F>() {
