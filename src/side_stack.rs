@@ -111,8 +111,16 @@ pub struct SideStack<const N: usize, A: Alignment = Align16> {
     core: Core,
     /// Reached only through a pointer to the whole stack, never through a
     /// reference to this field.
-    region: UnsafeCell<[MaybeUninit<u8>; N]>,
+    region: Region<N, A>,
     _pinned: PhantomPinned,
+}
+
+/// The stack's bytes, aligned to `A` (after the `Core`, whose size is a
+/// multiple of 8 only).
+#[repr(C)]
+struct Region<const N: usize, A: Alignment> {
+    _align: [A; 0],
+    bytes: UnsafeCell<[MaybeUninit<u8>; N]>,
 }
 
 // SAFETY: the state is used only behind the lock; a frame is written only
@@ -149,7 +157,10 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
                 capacity: N,
                 align: A::BYTES,
             },
-            region: UnsafeCell::new([MaybeUninit::uninit(); N]),
+            region: Region {
+                _align: [],
+                bytes: UnsafeCell::new([MaybeUninit::uninit(); N]),
+            },
             _pinned: PhantomPinned,
         }
     }
@@ -318,10 +329,11 @@ impl Core {
             let start = state.top;
             let frame_at = start.next_multiple_of(align_of::<F>().max(align_of::<Frame>()));
             let end = frame_at + InSpace::<F, Frame>::OFFSET + size_of::<F>();
-            let misfit = if align_of::<F>() > self.align {
-                Some(FallbackReason::Alignment)
-            } else if end > self.capacity {
+            // Size first, as `Stats` documents for a future that fails both.
+            let misfit = if end > self.capacity {
                 Some(FallbackReason::Size)
+            } else if align_of::<F>() > self.align {
+                Some(FallbackReason::Alignment)
             } else {
                 None
             };

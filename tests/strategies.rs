@@ -684,3 +684,43 @@ fn panicking_destructors_leave_every_storage_usable() {
     }
     assert!(!slot.is_occupied());
 }
+
+/// A side stack aligned to more than 16 bytes places futures up to its
+/// alignment at aligned addresses (its region follows its control block).
+#[test]
+fn side_stack_frames_are_aligned_to_the_stack_alignment() {
+    use common::futures::{A32, A64};
+    use stackslot::Align64;
+    let stack = pin!(SideStack::<1024, Align64>::new());
+    let stack = stack.into_ref();
+    let mut a = stack.stack_only().emplace(A32(Exact::<0>::new()));
+    let mut b = stack.stack_only().emplace(A64(Exact::<8>::new()));
+    assert!(a.is_inline() && b.is_inline());
+    assert_eq!(
+        run(&mut b, 1),
+        (8, true),
+        "a 64-aligned future at a 64-aligned address"
+    );
+    assert_eq!(
+        run(&mut a, 1),
+        (0, true),
+        "a 32-aligned one at a 32-aligned address"
+    );
+    drop((a, b));
+    // Too large and too aligned at once counts as a size fallback, as `Stats` says.
+    let small = pin!(SideStack::<0>::new());
+    let small = small.into_ref();
+    assert!(
+        small
+            .stack_only()
+            .try_emplace(A32(Exact::<0>::new()))
+            .is_err()
+    );
+    assert_eq!(
+        (
+            small.stats().size_fallbacks(),
+            small.stats().alignment_fallbacks()
+        ),
+        (1, 0)
+    );
+}

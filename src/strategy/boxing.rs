@@ -4,7 +4,7 @@ use crate::adapter::Strategy;
 
 /// Uses the caller's space when the future fits it, and otherwise falls back
 /// as the caller's scratch allows: to the heap under
-/// [`or_box`](crate::Slot::or_box) and [`Scratch::boxed`], to a panic under
+/// [`or_box`](crate::Slot::or_box) and [`Scratch::boxed`](crate::Scratch::boxed), to a panic under
 /// [`stack_only`](crate::Slot::stack_only).
 ///
 /// This is what a plain implementor does through the `dyn_trait` macro's
