@@ -1,14 +1,16 @@
 //! Property 3, drops: every future with drop glue is dropped exactly once —
 //! when it returns `Ready` (before its handle goes), when its handle is
-//! dropped, when it is refused or overflows a stack-only slot — and never
-//! when its handle was leaked; never twice, never after its slot was reused
-//! or dropped. A leaked future with drop glue leaves its slot occupied (the
-//! rig then leaks the slot: reusing or dropping it would abort by design).
+//! dropped, when it is refused or overflows a stack-only space — and never
+//! when its handle was leaked; never twice, never after its storage was
+//! reused or dropped. A leaked future with drop glue leaves its slot, heap
+//! slot or cache occupied, and any leaked future keeps its side-stack frame
+//! (the rig then leaks the storage: reusing or dropping it would abort by
+//! design).
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use crate::support::expect::Outcome;
+use crate::support::expect::{Model, Outcome};
 use crate::support::life::{self, End};
 use crate::support::registry;
 use crate::support::rig::Rig;
@@ -17,7 +19,7 @@ use crate::support::{config, strategies};
 proptest! {
     #![proptest_config(config())]
 
-    /// Up to five lives in one slot, each dropped or leaked.
+    /// Up to five lives in one case's storages, each dropped or leaked.
     #[test]
     fn every_future_is_dropped_exactly_once(
         (slot, lives) in strategies::slot_class().prop_flat_map(|slot| {
@@ -26,9 +28,11 @@ proptest! {
         }),
     ) {
         let mut rig = Rig::new(slot);
+        let mut model = Model::new(slot);
         let mut ended = Vec::new();
         for life in &lives {
-            let report = life::live(&mut rig, life);
+            let report = life::live(&mut rig, &mut model, life);
+            prop_assert_eq!(report.outcome, report.expected.outcome);
             let record = registry::record(report.id);
             let glue = u32::from(life.ty.tracked);
             match report.outcome {
@@ -51,10 +55,9 @@ proptest! {
             // A stack-only overflow drops the future while its panic unwinds.
             let unwinding = glue * u32::from(report.outcome == Outcome::Panics);
             prop_assert_eq!(record.unwinding_drops, unwinding);
-            let occupied = report.outcome == Outcome::Inline && life.ty.tracked && !dropped;
-            prop_assert_eq!(rig.slot.is_occupied(), occupied);
+            prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
             ended.push((report.id, record.drops));
-            if occupied {
+            if !rig.storages.reusable() {
                 break;
             }
         }

@@ -1,6 +1,6 @@
 //! The grid itself: the catalogue covers every size and alignment the
-//! properties promise, with the exact layouts, and every slot class is the
-//! slot it claims to be.
+//! properties promise, with the exact layouts, and every slot class makes
+//! the slot and the side stack it claims to.
 
 use crate::support::catalogue::CATALOGUE;
 use crate::support::slots::SLOTS;
@@ -66,6 +66,13 @@ fn every_slot_class_is_the_slot_it_claims() {
             assert!(span.len() >= class.capacity, "{class:?}");
             assert!(!slot.is_occupied());
             assert_eq!(slot.stats(), stackslot::Stats::default());
+
+            let stack = class.make_side_stack();
+            let span = stack.span();
+            assert_eq!(span.start % class.align, 0, "{class:?}");
+            assert!(span.len() >= class.capacity, "{class:?}");
+            assert_eq!(stack.used(), 0);
+            assert_eq!(stack.stats(), stackslot::Stats::default());
         }
     }
 }

@@ -3,14 +3,18 @@
 //! A grid of test futures (every size around each size class, small and
 //! large sizes, alignments 1 to 4096; with and without drop glue) meets a
 //! grid of slots (every size class and alignment marker) through every
-//! scratch kind, under generated schedules of polls, cancellations, leaks,
-//! reuse and panics. Each module is one property; `support` holds the grid,
-//! the rig that drives a slot, and the reference they are checked against.
+//! scratch kind — the slot lent `or_box`, `stack_only` or not at all, tiers,
+//! a heap slot, an arena, a side stack of the slot's class, and the
+//! adapter strategies (`Boxing`, `StackOnly`, `CachedBox`, `Inline`) —
+//! under generated schedules of polls, cancellations, leaks, reuse and
+//! panics. Each module is one property; `support` holds the grid, the
+//! storages of a case, the rig that drives them, and the reference (a model
+//! of every storage) they are checked against.
 //!
 //! Each property runs 2048 cases (24 under Miri); set `PROPTEST_CASES` to
 //! change that. Run one property with `cargo test --test proptests
 //! placement`. Under Miri, add `-Zmiri-ignore-leaks` to the usual flags:
-//! some cases leak handles (and then their slots) on purpose, and the
+//! some cases leak handles (and then their storages) on purpose, and the
 //! allocation property checks the heap balance of every case itself.
 
 mod support;

@@ -1,8 +1,10 @@
-//! Property 7, model check: a random sequence of operations on one slot —
-//! emplace (reusing the slot, after dropping a live handle), poll, complete,
-//! cancel, forget, reset the statistics — matches a reference model of the
-//! slot (its statistics, whether it is occupied) and of every future (where
-//! it lives, whether it terminated, its polls and drops) after every step.
+//! Property 7, model check: a random sequence of operations on one case's
+//! storages — emplace with any kind (reusing the storages, after dropping a
+//! live handle), poll, complete, cancel, forget, reset the statistics,
+//! reset the arena — matches the reference model of the storages (their
+//! statistics, buffer sizes, side-stack use, whether they are occupied)
+//! and of every future (where it lives, whether it terminated, its polls
+//! and drops) after every step.
 
 use core::iter::Peekable;
 use core::slice;
@@ -13,7 +15,7 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
 use crate::support::catalogue::FutureType;
-use crate::support::expect::{self, Outcome, StatsModel};
+use crate::support::expect::{Model, Outcome};
 use crate::support::kinds::{GivenBack, Handle, Placed, ScratchKind};
 use crate::support::quiet::Panic;
 use crate::support::registry::{self, Behaviour, Id};
@@ -37,8 +39,12 @@ enum Op {
     Cancel,
     /// Leaks the live handle.
     Forget,
-    /// Resets the slot's statistics (only while no handle is live).
+    /// Resets the statistics of the slot and the heap slot (only while no
+    /// handle is live).
     ResetStats,
+    /// Resets the arena, in a build that has one, unless a leaked future
+    /// may live in it (only while no handle is live).
+    ResetArena,
 }
 
 fn op(slot: &'static SlotClass) -> impl Strategy<Value = Op> {
@@ -59,17 +65,13 @@ fn op(slot: &'static SlotClass) -> impl Strategy<Value = Op> {
         1 => Just(Op::Cancel),
         1 => Just(Op::Forget),
         1 => Just(Op::ResetStats),
+        1 => Just(Op::ResetArena),
     ]
 }
 
-/// The model of the slot.
+/// Expected polls and drops of every future, by id.
 #[derive(Debug, Default)]
-struct Model {
-    stats: StatsModel,
-    occupied: bool,
-    /// Expected polls and drops of every future, by id.
-    futures: Vec<(u32, u32)>,
-}
+struct Futures(Vec<(u32, u32)>);
 
 /// The model of the live handle's future.
 struct Live {
@@ -88,10 +90,10 @@ enum Ended {
     Forgotten,
 }
 
-impl Model {
-    /// Compares the registry with the model's futures.
-    fn check_futures(&self) -> Result<(), TestCaseError> {
-        for (id, &(polls, drops)) in self.futures.iter().enumerate() {
+impl Futures {
+    /// Compares the registry with the expected futures.
+    fn check(&self) -> Result<(), TestCaseError> {
+        for (id, &(polls, drops)) in self.0.iter().enumerate() {
             let record = registry::record(id as Id);
             prop_assert_eq!(
                 (record.polls, record.drops),
@@ -113,7 +115,7 @@ fn drive(
     live: &mut Live,
     ops: &mut Peekable<slice::Iter<'_, Op>>,
     wakes: &Wakes,
-    model: &mut Model,
+    futures: &mut Futures,
 ) -> Result<Ended, TestCaseError> {
     loop {
         let op = match ops.peek() {
@@ -121,34 +123,33 @@ fn drive(
             Some(_) => ops.next().expect("peeked"),
         };
         match op {
-            Op::Poll => poll(&mut handle, live, wakes, model)?,
+            Op::Poll => poll(&mut handle, live, wakes, futures)?,
             Op::Complete => {
                 while !live.terminated {
-                    poll(&mut handle, live, wakes, model)?;
+                    poll(&mut handle, live, wakes, futures)?;
                 }
             }
             Op::Cancel => {
                 let (_, dropped) = rig::cancel(handle);
                 prop_assert!(dropped.is_ok());
                 if !live.terminated {
-                    model.futures[live.id as usize].1 = u32::from(live.tracked);
+                    futures.0[live.id as usize].1 = u32::from(live.tracked);
                 }
-                model.check_futures()?;
+                futures.check()?;
                 return Ok(Ended::Dropped);
             }
             Op::Forget => {
                 rig::forget(handle, live.id);
-                model.occupied = live.inline && live.tracked && !live.terminated;
-                model.check_futures()?;
+                futures.check()?;
                 return Ok(Ended::Forgotten);
             }
-            // The statistics cannot be reset while a handle borrows the
-            // slot; an emplacement ends the handle first (above).
-            Op::ResetStats | Op::Emplace { .. } => {}
+            // Nothing can be reset while a handle borrows the storages; an
+            // emplacement ends the handle first (above).
+            Op::ResetStats | Op::ResetArena | Op::Emplace { .. } => {}
         }
         prop_assert_eq!(handle.is_inline(), live.inline);
         prop_assert_eq!(handle.is_terminated(), live.terminated);
-        model.check_futures()?;
+        futures.check()?;
     }
 }
 
@@ -157,11 +158,11 @@ fn poll(
     handle: &mut Handle<'_>,
     live: &mut Live,
     wakes: &Wakes,
-    model: &mut Model,
+    futures: &mut Futures,
 ) -> Result<(), TestCaseError> {
     let wakes_before = wakes.count();
     let (_, polled) = rig::poll(handle, wakes);
-    let expected = &mut model.futures[live.id as usize];
+    let expected = &mut futures.0[live.id as usize];
     if live.terminated {
         let panic = Panic::of(&polled.expect_err("a poll after completion panics"));
         prop_assert_eq!(
@@ -187,66 +188,82 @@ fn poll(
 proptest! {
     #![proptest_config(config())]
 
-    /// Up to 24 operations on one slot.
+    /// Up to 24 operations on one case's storages.
     #[test]
-    fn a_slot_behaves_as_its_model(
+    fn storages_behave_as_their_model(
         (slot, ops) in strategies::slot_class().prop_flat_map(|slot| {
             (Just(slot), vec(op(slot), 1..=24))
         }),
     ) {
         let mut rig = Rig::new(slot);
-        let mut model = Model::default();
+        let mut model = Model::new(slot);
+        let mut futures = Futures::default();
         let mut ops = ops.iter().peekable();
         while let Some(op) = ops.next() {
             match op {
                 Op::Emplace { ty, kind, behaviour } => {
                     let id = ty.register(*behaviour);
-                    model.futures.push((0, 0));
-                    model.stats.record(ty, slot, *kind);
-                    let expected = expect::outcome(ty, slot, *kind);
-                    let Placement { placed, .. } =
-                        rig::place(rig.slot.as_mut(), ty, *kind, id, GivenBack::Drop);
-                    match placed {
-                        Ok(Placed::Handle(handle)) => {
-                            let inline = handle.is_inline();
-                            prop_assert_eq!(
-                                if inline { Outcome::Inline } else { Outcome::Boxed },
-                                expected
-                            );
-                            let mut live = Live {
-                                id,
-                                tracked: ty.tracked,
-                                inline,
-                                left: behaviour.pending,
-                                value: behaviour.value,
-                                terminated: false,
-                            };
-                            drive(handle, &mut live, &mut ops, &rig.wakes, &mut model)?;
+                    futures.0.push((0, 0));
+                    let expected = model.place(ty, *kind);
+                    // The terminated flag of a handle that was leaked.
+                    let leaked = {
+                        let Placement { placed, heap, .. } =
+                            rig::place(&mut rig.storages, ty, *kind, id, GivenBack::Drop);
+                        model.placed(&expected, &heap);
+                        match placed {
+                            Ok(Placed::Handle(handle)) => {
+                                let inline = handle.is_inline();
+                                prop_assert_eq!(
+                                    if inline { Outcome::Inline } else { Outcome::Boxed },
+                                    expected.outcome
+                                );
+                                let mut live = Live {
+                                    id,
+                                    tracked: ty.tracked,
+                                    inline,
+                                    left: behaviour.pending,
+                                    value: behaviour.value,
+                                    terminated: false,
+                                };
+                                let ended =
+                                    drive(handle, &mut live, &mut ops, &rig.wakes, &mut futures)?;
+                                (ended == Ended::Forgotten).then_some(live.terminated)
+                            }
+                            Ok(Placed::Refused(_)) => {
+                                prop_assert_eq!(expected.outcome, Outcome::Refused);
+                                futures.0[id as usize].1 = u32::from(ty.tracked);
+                                None
+                            }
+                            Err(payload) => {
+                                prop_assert_eq!(
+                                    expected.outcome, Outcome::Panics, "{:?}", Panic::of(&payload)
+                                );
+                                futures.0[id as usize].1 = u32::from(ty.tracked);
+                                None
+                            }
                         }
-                        Ok(Placed::Refused(_)) => {
-                            prop_assert_eq!(expected, Outcome::Refused);
-                            model.futures[id as usize].1 = u32::from(ty.tracked);
-                        }
-                        Err(payload) => {
-                            prop_assert_eq!(expected, Outcome::Panics, "{:?}", Panic::of(&payload));
-                            model.futures[id as usize].1 = u32::from(ty.tracked);
+                    };
+                    if let Some(terminated) = leaked {
+                        rig::taint(&mut rig.storages, ty, *kind, id);
+                        if !terminated {
+                            model.leaked(ty, &expected);
                         }
                     }
                 }
                 Op::ResetStats => {
-                    rig.slot.as_mut().reset_stats();
-                    model.stats = StatsModel::default();
+                    rig.storages.reset_stats();
+                    model.reset_stats();
                 }
+                Op::ResetArena => rig.between(&mut model),
                 Op::Poll | Op::Complete | Op::Cancel | Op::Forget => {} // no live handle
             }
-            prop_assert_eq!(StatsModel::of(&rig.slot.stats()), model.stats);
-            prop_assert_eq!(rig.slot.is_occupied(), model.occupied);
-            model.check_futures()?;
-            if model.occupied {
-                break; // reusing or dropping the slot would abort: the rig leaks it
+            prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
+            futures.check()?;
+            if !rig.storages.reusable() {
+                break; // reusing or dropping a storage would abort: the rig leaks it
             }
         }
         drop(rig);
-        model.check_futures()?;
+        futures.check()?;
     }
 }

@@ -1,8 +1,9 @@
 //! Property 6, panics: a future that panics in `poll` or in its destructor,
 //! or a callee that panics right after placing it, never causes a second
 //! drop or a use after the drop; the future is dropped exactly once (while
-//! unwinding, when the panic left its handle behind), its box is freed, and
-//! the slot is vacant and works for the next future. The panic is caught
+//! unwinding, when the panic left its handle behind), its box is freed (a
+//! heap slot's buffer or an arena's chunk stays), and every storage is
+//! vacant, as the reference says, and works for the next future. The panic is caught
 //! either around each step (the handle survives it) or around the whole
 //! life (the handle is dropped while unwinding).
 
@@ -11,7 +12,7 @@ use core::task::{Context, Poll};
 use proptest::prelude::*;
 
 use crate::support::catalogue::FutureType;
-use crate::support::expect::{self, Outcome, StatsModel};
+use crate::support::expect::{Model, Outcome};
 use crate::support::family::TestPanic;
 use crate::support::kinds::{GivenBack, Placed, ScratchKind};
 use crate::support::quiet::{self, Panic};
@@ -71,7 +72,7 @@ fn case() -> impl Strategy<Value = Case> {
         "the callee returns a handle",
         |((slot, ty), kind)| {
             matches!(
-                expect::outcome(ty, slot, *kind),
+                Model::new(slot).place(ty, *kind).outcome,
                 Outcome::Inline | Outcome::Boxed
             )
         },
@@ -160,9 +161,8 @@ fn simulate(case: &Case) -> (Vec<Event>, u32, bool) {
 fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
     if case.fault == Fault::Callee || case.boundary == Boundary::WholeLife {
         let caught = quiet::catch(|| {
-            let scratch = case.kind.lend(rig.slot.as_mut());
-            let Placed::Handle(mut handle) = case.ty.place(case.kind, scratch, id, GivenBack::Drop)
-            else {
+            let lent = case.kind.lend(&mut rig.storages);
+            let Placed::Handle(mut handle) = case.ty.place(lent, id, GivenBack::Drop) else {
                 panic!("the case is filtered to place its future");
             };
             if case.fault == Fault::Callee {
@@ -184,7 +184,7 @@ fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
         }
     } else {
         let Placement { placed, .. } =
-            rig::place(rig.slot.as_mut(), case.ty, case.kind, id, GivenBack::Drop);
+            rig::place(&mut rig.storages, case.ty, case.kind, id, GivenBack::Drop);
         let Ok(Placed::Handle(mut handle)) = placed else {
             panic!("the case is filtered to place its future");
         };
@@ -207,17 +207,19 @@ fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
 proptest! {
     #![proptest_config(config())]
 
-    /// One faulty future, then a well-behaved one of the same type in the
-    /// same slot.
+    /// One faulty future, then a well-behaved one of the same type placed
+    /// the same way.
     #[test]
-    fn a_panic_leaves_no_double_drop_and_a_usable_slot(case in case()) {
+    fn a_panic_leaves_no_double_drop_and_usable_storage(case in case()) {
         let Case { slot, ty, kind, .. } = case;
         let mut rig = Rig::new(slot);
+        let mut model = Model::new(slot);
+        let expected = model.place(ty, kind);
         let id = ty.register(case.behaviour);
         let mut events = Vec::with_capacity(16);
         let (heap, ()) = alloc::measure(|| run(&mut rig, &case, id, &mut events));
-        let (expected, polls, unwinding) = simulate(&case);
-        prop_assert_eq!(&events, &expected);
+        let (simulated, polls, unwinding) = simulate(&case);
+        prop_assert_eq!(&events, &simulated);
 
         let record = registry::record(id);
         let glue = u32::from(ty.tracked);
@@ -226,32 +228,33 @@ proptest! {
         prop_assert_eq!(record.unwinding_drops, glue * u32::from(unwinding));
         let pending = events.iter().filter(|e| **e == Event::Pending).count();
         prop_assert_eq!(rig.wakes.count() as usize, pending);
-        prop_assert_eq!(heap.live(), 0, "the box and the payloads are freed: {:?}", heap);
-        prop_assert!(!rig.slot.is_occupied());
-        let mut model = StatsModel::default();
-        model.record(ty, slot, kind);
-        prop_assert_eq!(StatsModel::of(&rig.slot.stats()), model);
+        if let Some(allocs) = expected.place_allocs() {
+            prop_assert_eq!(heap.allocs, allocs, "{:?}", expected);
+        }
+        // The box and the payloads are freed; a buffer or a chunk stays.
+        let kept = if expected.boxed() { 0 } else { heap.allocs - expected.place_frees() };
+        prop_assert_eq!(heap.live(), kept as isize, "{:?}", heap);
+        model.placed(&expected, &heap);
+        prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
 
-        // The slot works for the next future.
+        // The storage works for the next future.
+        rig.between(&mut model);
         let next = ty.register(Behaviour { value: 99, ..Behaviour::default() });
+        let expected = model.place(ty, kind);
         {
-            let Placement { placed, .. } =
-                rig::place(rig.slot.as_mut(), ty, kind, next, GivenBack::Drop);
+            let Placement { placed, heap, .. } =
+                rig::place(&mut rig.storages, ty, kind, next, GivenBack::Drop);
+            model.placed(&expected, &heap);
             let Ok(Placed::Handle(mut handle)) = placed else {
                 panic!("the same type is placed the same way");
             };
-            prop_assert_eq!(
-                handle.is_inline(),
-                expect::outcome(ty, slot, kind) == Outcome::Inline
-            );
+            prop_assert_eq!(handle.is_inline(), expected.outcome == Outcome::Inline);
             let (_, polled) = rig::poll(&mut handle, &rig.wakes);
             prop_assert!(matches!(polled, Ok(Poll::Ready(99))));
         }
         prop_assert_eq!(registry::record(next).drops, glue);
         prop_assert_eq!(registry::record(id).drops, glue, "not dropped again");
-        model.record(ty, slot, kind);
-        prop_assert_eq!(StatsModel::of(&rig.slot.stats()), model);
-        prop_assert!(!rig.slot.is_occupied());
+        prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
         prop_assert_eq!(registry::errors(), Vec::<String>::new());
     }
 }

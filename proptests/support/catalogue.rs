@@ -16,7 +16,7 @@ use core::mem::{align_of, needs_drop, size_of};
 use stackslot::Scratch;
 
 use super::family::*;
-use super::kinds::{GivenBack, Placed, ScratchKind};
+use super::kinds::{GivenBack, Lent, Placed};
 use super::registry::{self, Behaviour, Id};
 
 /// One test future type: its layout and its monomorphized entry points.
@@ -26,7 +26,7 @@ pub struct FutureType {
     /// Whether it has drop glue (a [`Tracked`] future).
     pub tracked: bool,
     fits: for<'s> fn(&Scratch<'s>) -> bool,
-    place: for<'s> fn(ScratchKind, Scratch<'s>, Id, GivenBack) -> Placed<'s>,
+    place: for<'s> fn(Lent<'s>, Id, GivenBack) -> Placed<'s>,
 }
 
 impl FutureType {
@@ -40,16 +40,10 @@ impl FutureType {
         (self.fits)(scratch)
     }
 
-    /// Makes the future `id` (registered first) and hands it to `scratch`
-    /// the way `kind` does.
-    pub fn place<'s>(
-        &self,
-        kind: ScratchKind,
-        scratch: Scratch<'s>,
-        id: Id,
-        back: GivenBack,
-    ) -> Placed<'s> {
-        (self.place)(kind, scratch, id, back)
+    /// Makes the future `id` (registered first) and hands it to the callee
+    /// of `lent`.
+    pub fn place<'s>(&self, lent: Lent<'s>, id: Id, back: GivenBack) -> Placed<'s> {
+        (self.place)(lent, id, back)
     }
 }
 
@@ -64,13 +58,8 @@ fn fits_as<F>(scratch: &Scratch<'_>) -> bool {
     scratch.fits::<F>()
 }
 
-fn place_as<'s, F: TestFuture>(
-    kind: ScratchKind,
-    scratch: Scratch<'s>,
-    id: Id,
-    back: GivenBack,
-) -> Placed<'s> {
-    kind.place(scratch, F::new(id), back)
+fn place_as<'s, F: TestFuture>(lent: Lent<'s>, id: Id, back: GivenBack) -> Placed<'s> {
+    lent.place(F::new(id), back)
 }
 
 /// The row of `F`, which must be exactly `size` bytes aligned to `align`.

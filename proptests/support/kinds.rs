@@ -3,23 +3,24 @@
 //!
 //! Each kind is a row of [`ScratchKind`]; a new way of placing futures (an
 //! adapter strategy, say) is a new variant plus one arm in each `match`
-//! below, and the properties pick it up through [`ScratchKind::ALL`].
+//! below and in the reference (`expect`), and the properties pick it up
+//! through [`ScratchKind::ALL`].
 
 use core::fmt::{self, Write as _};
 use core::future::Future;
 use core::pin::{Pin, pin};
 use core::task::{Context, Poll, Waker};
 
-use stackslot::{FallbackReason, LocalSlotFuture, Overflow, Scratch, SlotFuture};
 #[cfg(feature = "alloc")]
-use stackslot::{Strategy, strategy};
+use stackslot::strategy;
+use stackslot::{FallbackReason, LocalSlotFuture, Overflow, Scratch, SlotFuture, Strategy};
 
 /// The `StackOnly` strategy's `&self` path needs no storage of its own.
 #[cfg(feature = "alloc")]
 static STACK_ONLY: strategy::StackOnly<0> = strategy::StackOnly::new();
 
 use super::family::TestFuture;
-use super::slots::DynSlot;
+use super::storage::{InlineStrategy, Storages, Taint};
 
 /// How the caller lends its space and the callee places its future.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,132 +56,228 @@ pub enum ScratchKind {
     /// which never allocates although the scratch would allow it.
     #[cfg(feature = "alloc")]
     StackOnlyAdapter,
-}
-
-/// What a kind does with a future that does not fit its space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OnMisfit {
-    /// Moves it to the heap.
+    /// The case's heap slot: `heap.scratch()`, `emplace`; grows on a miss.
     #[cfg(feature = "alloc")]
-    Box,
-    /// Panics (and drops it).
-    Panic,
-    /// Gives it back.
-    Refuse,
+    HeapSlot,
+    /// A tier: `slot.then(heap.scratch())`, `emplace`.
+    #[cfg(feature = "alloc")]
+    ThenHeapSlot,
+    /// `slot.or_arena(&arena)`, `emplace`; the arena is reset between
+    /// lives while no leaked future may live in it.
+    #[cfg(feature = "bumpalo")]
+    OrArena,
+    /// The case's side stack: `stack.or_box()`, `emplace`.
+    #[cfg(feature = "alloc")]
+    SideStackOrBox,
+    /// The case's side stack: `stack.stack_only()`, `emplace`.
+    SideStackOnly,
+    /// The `CachedBox` strategy of an adapter, for a `&mut self` method:
+    /// `slot.or_box()`, then `cached.emplace_exclusive`; what misses the
+    /// slot goes to the strategy's cache, which grows.
+    #[cfg(feature = "alloc")]
+    CachedBoxOrBox,
+    /// As `CachedBoxOrBox` with `slot.stack_only()`: the cache is used
+    /// only when it already holds the future; otherwise a panic.
+    #[cfg(feature = "alloc")]
+    CachedBoxStackOnly,
+    /// The `Inline<256, Align64>` strategy of an adapter, for a `&mut self`
+    /// method: its own slot first, then `slot.or_box()`.
+    #[cfg(feature = "alloc")]
+    InlineOrBox,
+    /// As `InlineOrBox` with `slot.stack_only()`.
+    InlineStackOnly,
 }
 
 impl ScratchKind {
     /// Every kind this build has.
-    #[cfg(feature = "alloc")]
     pub const ALL: &[ScratchKind] = &[
+        #[cfg(feature = "alloc")]
         ScratchKind::OrBox,
+        #[cfg(feature = "alloc")]
         ScratchKind::OrBoxLocal,
         ScratchKind::StackOnly,
+        #[cfg(feature = "alloc")]
         ScratchKind::Boxed,
+        #[cfg(feature = "alloc")]
         ScratchKind::TryOrBox,
         ScratchKind::TryStackOnly,
         ScratchKind::TryStackOnlyLocal,
+        #[cfg(feature = "alloc")]
         ScratchKind::ThenBoxed,
+        #[cfg(feature = "alloc")]
         ScratchKind::BoxingAdapter,
+        #[cfg(feature = "alloc")]
         ScratchKind::StackOnlyAdapter,
-    ];
-    /// Every kind this build has.
-    #[cfg(not(feature = "alloc"))]
-    pub const ALL: &[ScratchKind] = &[
-        ScratchKind::StackOnly,
-        ScratchKind::TryStackOnly,
-        ScratchKind::TryStackOnlyLocal,
+        #[cfg(feature = "alloc")]
+        ScratchKind::HeapSlot,
+        #[cfg(feature = "alloc")]
+        ScratchKind::ThenHeapSlot,
+        #[cfg(feature = "bumpalo")]
+        ScratchKind::OrArena,
+        #[cfg(feature = "alloc")]
+        ScratchKind::SideStackOrBox,
+        ScratchKind::SideStackOnly,
+        #[cfg(feature = "alloc")]
+        ScratchKind::CachedBoxOrBox,
+        #[cfg(feature = "alloc")]
+        ScratchKind::CachedBoxStackOnly,
+        #[cfg(feature = "alloc")]
+        ScratchKind::InlineOrBox,
+        ScratchKind::InlineStackOnly,
     ];
 
-    /// Whether the scratch lends the slot's space.
-    pub fn lends_slot(self) -> bool {
+    /// Whether the kind may allocate at all: the guarantee of the kinds
+    /// that may not, checked against the heap whatever the reference says.
+    pub fn may_allocate(self) -> bool {
         match self {
+            ScratchKind::StackOnly
+            | ScratchKind::TryStackOnly
+            | ScratchKind::TryStackOnlyLocal
+            | ScratchKind::SideStackOnly
+            | ScratchKind::InlineStackOnly => false,
             #[cfg(feature = "alloc")]
-            ScratchKind::Boxed => false,
+            ScratchKind::StackOnlyAdapter | ScratchKind::CachedBoxStackOnly => false,
+            #[cfg(feature = "alloc")]
             _ => true,
         }
     }
 
-    /// What happens to a future that does not fit.
-    pub fn on_misfit(self) -> OnMisfit {
+    /// The storages whose occupancy cannot be observed that this kind may
+    /// place a future in.
+    pub fn may_use(self) -> Taint {
         match self {
+            ScratchKind::SideStackOnly => Taint {
+                side_stack: true,
+                ..Taint::default()
+            },
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox
-            | ScratchKind::OrBoxLocal
-            | ScratchKind::Boxed
-            | ScratchKind::ThenBoxed
-            | ScratchKind::BoxingAdapter => OnMisfit::Box,
-            ScratchKind::StackOnly => OnMisfit::Panic,
+            ScratchKind::SideStackOrBox => Taint {
+                side_stack: true,
+                ..Taint::default()
+            },
             #[cfg(feature = "alloc")]
-            ScratchKind::StackOnlyAdapter => OnMisfit::Panic,
-            #[cfg(feature = "alloc")]
-            ScratchKind::TryOrBox => OnMisfit::Refuse,
-            ScratchKind::TryStackOnly | ScratchKind::TryStackOnlyLocal => OnMisfit::Refuse,
+            ScratchKind::InlineOrBox => Taint {
+                inline: true,
+                ..Taint::default()
+            },
+            ScratchKind::InlineStackOnly => Taint {
+                inline: true,
+                ..Taint::default()
+            },
+            #[cfg(feature = "bumpalo")]
+            ScratchKind::OrArena => Taint {
+                arena: true,
+                ..Taint::default()
+            },
+            _ => Taint::default(),
         }
     }
 
-    /// Whether the scratch lets the callee allocate (`Scratch::may_allocate`).
-    pub fn scratch_may_allocate(self) -> bool {
+    /// The caller's side: lends its storage as this kind does.
+    pub fn lend(self, storages: &mut Storages) -> Lent<'_> {
+        let slot = storages.slot.pin_mut();
+        let lent = |scratch, callee| Lent { scratch, callee };
         match self {
             #[cfg(feature = "alloc")]
-            ScratchKind::StackOnlyAdapter => true,
-            _ => self.may_allocate(),
-        }
-    }
-
-    /// Whether the kind may allocate at all.
-    pub fn may_allocate(self) -> bool {
-        match self {
+            ScratchKind::OrBox => lent(slot.or_box(), Callee::Emplace),
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox
-            | ScratchKind::OrBoxLocal
-            | ScratchKind::Boxed
-            | ScratchKind::ThenBoxed
-            | ScratchKind::BoxingAdapter => true,
+            ScratchKind::OrBoxLocal => lent(slot.or_box(), Callee::EmplaceLocal),
+            ScratchKind::StackOnly => lent(slot.stack_only(), Callee::Emplace),
             #[cfg(feature = "alloc")]
-            ScratchKind::StackOnlyAdapter => false,
+            ScratchKind::Boxed => lent(Scratch::boxed(), Callee::Emplace),
             #[cfg(feature = "alloc")]
-            ScratchKind::TryOrBox => true,
-            ScratchKind::StackOnly | ScratchKind::TryStackOnly | ScratchKind::TryStackOnlyLocal => {
-                false
+            ScratchKind::TryOrBox => lent(slot.or_box(), Callee::TryEmplace),
+            ScratchKind::TryStackOnly => lent(slot.stack_only(), Callee::TryEmplace),
+            ScratchKind::TryStackOnlyLocal => lent(slot.stack_only(), Callee::TryEmplaceLocal),
+            #[cfg(feature = "alloc")]
+            ScratchKind::ThenBoxed => lent(slot.then(Scratch::boxed()), Callee::Emplace),
+            #[cfg(feature = "alloc")]
+            ScratchKind::BoxingAdapter => lent(slot.or_box(), Callee::Boxing),
+            #[cfg(feature = "alloc")]
+            ScratchKind::StackOnlyAdapter => lent(slot.or_box(), Callee::StackOnlyShared),
+            #[cfg(feature = "alloc")]
+            ScratchKind::HeapSlot => {
+                lent(storages.heap.pin_mut().get_mut().scratch(), Callee::Emplace)
+            }
+            #[cfg(feature = "alloc")]
+            ScratchKind::ThenHeapSlot => lent(
+                slot.then(storages.heap.pin_mut().get_mut().scratch()),
+                Callee::Emplace,
+            ),
+            #[cfg(feature = "bumpalo")]
+            ScratchKind::OrArena => lent(slot.or_arena(storages.arena.get()), Callee::Emplace),
+            #[cfg(feature = "alloc")]
+            ScratchKind::SideStackOrBox => {
+                lent(storages.side_stack.pin().or_box(), Callee::Emplace)
+            }
+            ScratchKind::SideStackOnly => {
+                lent(storages.side_stack.pin().stack_only(), Callee::Emplace)
+            }
+            #[cfg(feature = "alloc")]
+            ScratchKind::CachedBoxOrBox => {
+                lent(slot.or_box(), Callee::Cached(storages.cached.pin_mut()))
+            }
+            #[cfg(feature = "alloc")]
+            ScratchKind::CachedBoxStackOnly => {
+                lent(slot.stack_only(), Callee::Cached(storages.cached.pin_mut()))
+            }
+            #[cfg(feature = "alloc")]
+            ScratchKind::InlineOrBox => {
+                lent(slot.or_box(), Callee::Inline(storages.inline.pin_mut()))
+            }
+            ScratchKind::InlineStackOnly => {
+                lent(slot.stack_only(), Callee::Inline(storages.inline.pin_mut()))
             }
         }
     }
+}
 
-    /// The caller's side: lends `slot` (or not) as this kind does.
-    pub fn lend(self, slot: Pin<&mut dyn DynSlot>) -> Scratch<'_> {
-        match self {
-            #[cfg(feature = "alloc")]
-            ScratchKind::OrBox
-            | ScratchKind::OrBoxLocal
-            | ScratchKind::TryOrBox
-            | ScratchKind::BoxingAdapter
-            | ScratchKind::StackOnlyAdapter => slot.or_box(),
-            #[cfg(feature = "alloc")]
-            ScratchKind::ThenBoxed => slot.then_boxed(),
-            #[cfg(feature = "alloc")]
-            ScratchKind::Boxed => Scratch::boxed(),
-            ScratchKind::StackOnly | ScratchKind::TryStackOnly | ScratchKind::TryStackOnlyLocal => {
-                slot.stack_only()
-            }
-        }
-    }
+/// What the caller lent, and how the callee will place its future.
+pub struct Lent<'s> {
+    pub scratch: Scratch<'s>,
+    callee: Callee<'s>,
+}
 
-    /// The callee's side: places `f` as this kind does. A refused future is
+/// How the callee places its future.
+enum Callee<'s> {
+    Emplace,
+    #[cfg(feature = "alloc")]
+    EmplaceLocal,
+    TryEmplace,
+    TryEmplaceLocal,
+    /// `strategy::Boxing.emplace_exclusive`.
+    #[cfg(feature = "alloc")]
+    Boxing,
+    /// `strategy::StackOnly::<0>.emplace_shared`.
+    #[cfg(feature = "alloc")]
+    StackOnlyShared,
+    /// `emplace_exclusive` of the case's `CachedBox` strategy.
+    #[cfg(feature = "alloc")]
+    Cached(Pin<&'s mut strategy::CachedBox>),
+    /// `emplace_exclusive` of the case's `Inline` strategy.
+    Inline(Pin<&'s mut InlineStrategy>),
+}
+
+impl<'s> Lent<'s> {
+    /// The callee's side: places `f` as the kind says. A refused future is
     /// dropped or run, as `back` says.
-    pub fn place<'s, F: TestFuture>(
-        self,
-        scratch: Scratch<'s>,
-        f: F,
-        back: GivenBack,
-    ) -> Placed<'s> {
-        match self {
+    pub fn place<F: TestFuture>(self, f: F, back: GivenBack) -> Placed<'s> {
+        let Lent { scratch, callee } = self;
+        let refused = |overflow| Placed::Refused(Refusal::new(overflow, back));
+        match callee {
+            Callee::Emplace => Placed::Handle(Handle::Send(scratch.emplace(f))),
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBox | ScratchKind::Boxed | ScratchKind::ThenBoxed => {
-                Placed::Handle(Handle::Send(scratch.emplace(f)))
-            }
+            Callee::EmplaceLocal => Placed::Handle(Handle::Local(scratch.emplace_local(f))),
+            Callee::TryEmplace => match scratch.try_emplace(f) {
+                Ok(handle) => Placed::Handle(Handle::Send(handle)),
+                Err(overflow) => refused(overflow),
+            },
+            Callee::TryEmplaceLocal => match scratch.try_emplace_local(f) {
+                Ok(handle) => Placed::Handle(Handle::Local(handle)),
+                Err(overflow) => refused(overflow),
+            },
             #[cfg(feature = "alloc")]
-            ScratchKind::BoxingAdapter => {
+            Callee::Boxing => {
                 // A stateless strategy: a fresh one lives as long as needed.
                 let strategy: &'static mut strategy::Boxing = Box::leak(Box::new(strategy::Boxing));
                 Placed::Handle(Handle::Send(
@@ -188,25 +285,16 @@ impl ScratchKind {
                 ))
             }
             #[cfg(feature = "alloc")]
-            ScratchKind::StackOnlyAdapter => {
+            Callee::StackOnlyShared => {
                 Placed::Handle(Handle::Send(STACK_ONLY.emplace_shared(scratch, f)))
             }
             #[cfg(feature = "alloc")]
-            ScratchKind::OrBoxLocal => Placed::Handle(Handle::Local(scratch.emplace_local(f))),
-            ScratchKind::StackOnly => Placed::Handle(Handle::Send(scratch.emplace(f))),
-            #[cfg(feature = "alloc")]
-            ScratchKind::TryOrBox => match scratch.try_emplace(f) {
-                Ok(handle) => Placed::Handle(Handle::Send(handle)),
-                Err(overflow) => Placed::Refused(Refusal::new(overflow, back)),
-            },
-            ScratchKind::TryStackOnly => match scratch.try_emplace(f) {
-                Ok(handle) => Placed::Handle(Handle::Send(handle)),
-                Err(overflow) => Placed::Refused(Refusal::new(overflow, back)),
-            },
-            ScratchKind::TryStackOnlyLocal => match scratch.try_emplace_local(f) {
-                Ok(handle) => Placed::Handle(Handle::Local(handle)),
-                Err(overflow) => Placed::Refused(Refusal::new(overflow, back)),
-            },
+            Callee::Cached(cached) => {
+                Placed::Handle(Handle::Send(cached.emplace_exclusive(scratch, f)))
+            }
+            Callee::Inline(inline) => {
+                Placed::Handle(Handle::Send(inline.emplace_exclusive(scratch, f)))
+            }
         }
     }
 }

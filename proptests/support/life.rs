@@ -1,16 +1,18 @@
-//! One future's life in a slot, as the lifecycle properties schedule it:
+//! One future's life in a case, as the lifecycle properties schedule it:
 //! placed by some scratch kind, polled some number of times (stopping at
-//! `Ready`), then dropped or leaked, with everything observed on the way.
+//! `Ready`), then dropped or leaked, with everything observed on the way and
+//! the reference told what happened.
 
 use core::task::Poll;
 
 use super::alloc::Counts;
 use super::catalogue::FutureType;
-use super::expect::Outcome;
+use super::expect::{Model, Outcome, Prediction};
 use super::kinds::{GivenBack, Placed, ScratchKind};
 use super::quiet::Panic;
 use super::registry::{self, Behaviour, Id};
 use super::rig::{self, Placement, Rig};
+use super::span::Span;
 
 /// What to do with one future.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +38,10 @@ pub enum End {
 #[derive(Debug)]
 pub struct Report {
     pub id: Id,
+    /// What the reference expected of the placement.
+    pub expected: Prediction,
+    /// Where the reference expects the future to live.
+    pub region: Option<Span>,
     /// Where the future went: `Inline`/`Boxed` by the handle's `is_inline`,
     /// `Refused` when given back, `Panics` when placing panicked.
     pub outcome: Outcome,
@@ -65,15 +71,20 @@ impl Report {
 
     /// Total heap use.
     pub fn heap(&self) -> Counts {
-        self.place_heap + self.poll_heap + self.end_heap
+        self.place_heap.clone() + self.poll_heap.clone() + self.end_heap.clone()
     }
 }
 
-/// Runs `life` in `rig`'s slot.
-pub fn live(rig: &mut Rig, life: &Life) -> Report {
+/// Runs `life` in `rig`'s storages (resetting the arena first when it can)
+/// and tells `model`.
+pub fn live(rig: &mut Rig, model: &mut Model, life: &Life) -> Report {
+    rig.between(model);
     let id = life.ty.register(life.behaviour);
+    let expected = model.place(life.ty, life.kind);
     let mut report = Report {
         id,
+        expected,
+        region: None,
         outcome: Outcome::Refused,
         place_heap: Counts::default(),
         poll_heap: Counts::default(),
@@ -85,19 +96,34 @@ pub fn live(rig: &mut Rig, life: &Life) -> Report {
         terminated: false,
         forgotten: false,
     };
+    run(rig, model, life, &mut report);
+    if report.forgotten {
+        rig::taint(&mut rig.storages, life.ty, life.kind, id);
+        if !report.completed() {
+            model.leaked(life.ty, &expected);
+        }
+    }
+    report
+}
+
+/// Places the future of `report` as `life` says, polls and ends it.
+fn run(rig: &mut Rig, model: &mut Model, life: &Life, report: &mut Report) {
+    let (id, expected) = (report.id, report.expected);
     let Placement { heap, placed, .. } =
-        rig::place(rig.slot.as_mut(), life.ty, life.kind, id, GivenBack::Drop);
+        rig::place(&mut rig.storages, life.ty, life.kind, id, GivenBack::Drop);
+    model.placed(&expected, &heap);
+    report.region = model.region(&expected, &rig.spans, &heap);
     report.place_heap = heap;
     let mut handle = match placed {
         Ok(Placed::Handle(handle)) => handle,
         Ok(Placed::Refused(_)) => {
             report.outcome = Outcome::Refused;
-            return report;
+            return;
         }
         Err(payload) => {
             report.outcome = Outcome::Panics;
             report.panics.push(Panic::of(&payload));
-            return report;
+            return;
         }
     };
     report.outcome = if handle.is_inline() {
@@ -107,7 +133,7 @@ pub fn live(rig: &mut Rig, life: &Life) -> Report {
     };
     for _ in 0..life.polls {
         let (heap, polled) = rig::poll(&mut handle, &rig.wakes);
-        report.poll_heap = report.poll_heap + heap;
+        report.poll_heap = report.poll_heap.clone() + heap;
         match polled {
             Ok(poll) => {
                 report.polled.push(poll);
@@ -134,5 +160,4 @@ pub fn live(rig: &mut Rig, life: &Life) -> Report {
             report.forgotten = true;
         }
     }
-    report
 }

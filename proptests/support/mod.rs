@@ -1,6 +1,7 @@
 //! Support for the property tests: the test-future family and its catalogue,
-//! the slot classes, the scratch kinds, a rig that drives one slot through a
-//! case, the reference the properties compare with, and the strategies.
+//! the slot classes, the storages of a case, the scratch kinds, a rig that
+//! drives the storages through a case, the reference the properties compare
+//! with, and the strategies.
 
 pub mod alloc;
 pub mod catalogue;
@@ -12,6 +13,8 @@ pub mod quiet;
 pub mod registry;
 pub mod rig;
 pub mod slots;
+pub mod span;
+pub mod storage;
 pub mod strategies;
 
 use proptest::test_runner::Config;

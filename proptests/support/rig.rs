@@ -1,12 +1,10 @@
-//! Driving one slot through a case: placing, polling and ending futures,
+//! Driving the storages of a case: placing, polling and ending futures,
 //! each step measured for heap use and with its expected panics caught.
 //!
 //! The steps are free functions over the parts of a [`Rig`], so that a live
-//! handle borrows only the rig's slot, and the borrow checker keeps the
-//! properties from reading the slot while a future may live in it.
+//! handle borrows only the rig's storages, and the borrow checker keeps the
+//! properties from reading them while a future may live in them.
 
-use core::ops::{Deref, Range};
-use core::pin::Pin;
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::task::{Context, Poll, Waker};
 use std::sync::Arc;
@@ -14,76 +12,45 @@ use std::task::Wake;
 
 use super::alloc::{Counts, measure};
 use super::catalogue::FutureType;
+use super::expect::{Model, View};
 use super::kinds::{GivenBack, Handle, Placed, ScratchKind};
 use super::quiet::{self, Payload};
 use super::registry::{self, Id};
-use super::slots::{DynSlot, SlotClass};
+use super::slots::SlotClass;
+use super::storage::{Spans, Storages};
 
-/// One slot of a case and a waker that counts its wakes.
+/// The storages of a case and a waker that counts its wakes.
 pub struct Rig {
-    pub slot: OwnedSlot,
-    /// The slot's addresses.
-    pub span: Span,
+    pub storages: Storages,
+    /// Their addresses.
+    pub spans: Spans,
     pub wakes: Wakes,
 }
 
 impl Rig {
-    /// Starts a case: forgets the registry's records and makes an empty
-    /// slot of `class`.
+    /// Starts a case: forgets the registry's records and makes empty
+    /// storages around a slot of `class`.
     pub fn new(class: &'static SlotClass) -> Rig {
         registry::reset();
         quiet::install();
-        let slot = class.make();
-        let span = Span(slot.span());
+        let storages = Storages::new(class);
+        let spans = storages.spans();
         Rig {
-            slot: OwnedSlot(Some(slot)),
-            span,
+            storages,
+            spans,
             wakes: Wakes::new(),
         }
     }
-}
 
-/// The addresses of a slot.
-#[derive(Clone, Debug)]
-pub struct Span(pub Range<usize>);
-
-impl Span {
-    /// Whether `addr..addr + size` lies within the slot.
-    pub fn holds(&self, addr: usize, size: usize) -> bool {
-        self.0.start <= addr && addr + size <= self.0.end
-    }
-
-    /// Whether `addr..addr + size` lies outside the slot.
-    pub fn excludes(&self, addr: usize, size: usize) -> bool {
-        addr + size <= self.0.start || addr >= self.0.end
-    }
-}
-
-/// The slot of a case, pinned on the heap. While a leaked future with drop
-/// glue occupies it, it is leaked instead of dropped (dropping it would
-/// abort the process, by design), also when a property fails half-way.
-pub struct OwnedSlot(Option<Pin<Box<dyn DynSlot>>>);
-
-impl OwnedSlot {
-    pub fn as_mut(&mut self) -> Pin<&mut dyn DynSlot> {
-        self.0.as_mut().expect("present until dropped").as_mut()
-    }
-}
-
-impl Deref for OwnedSlot {
-    type Target = dyn DynSlot;
-    fn deref(&self) -> &(dyn DynSlot + 'static) {
-        self.0.as_deref().expect("present until dropped")
-    }
-}
-
-impl Drop for OwnedSlot {
-    fn drop(&mut self) {
-        if let Some(slot) = self.0.take() {
-            if slot.is_occupied() {
-                core::mem::forget(slot);
-            }
+    /// Between two lives: resets the arena unless a leaked future may live
+    /// in it, and tells `model`.
+    pub fn between(&mut self, model: &mut Model) {
+        #[cfg(feature = "bumpalo")]
+        if self.storages.reset_arena() {
+            model.reset_arena();
         }
+        #[cfg(not(feature = "bumpalo"))]
+        let _ = model;
     }
 }
 
@@ -120,15 +87,6 @@ impl Wakes {
     }
 }
 
-/// What the scratch said about the future before it was placed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct View {
-    pub fits: bool,
-    pub capacity: usize,
-    pub alignment: usize,
-    pub may_allocate: bool,
-}
-
 /// The result of one placement.
 pub struct Placement<'s> {
     pub view: View,
@@ -138,22 +96,24 @@ pub struct Placement<'s> {
     pub placed: Result<Placed<'s>, Payload>,
 }
 
-/// Lends `slot` as `kind` does and places the future `id` of type `ty`.
+/// Lends `storages` as `kind` does and places the future `id` of type
+/// `ty`.
 pub fn place<'s>(
-    slot: Pin<&'s mut dyn DynSlot>,
+    storages: &'s mut Storages,
     ty: &FutureType,
     kind: ScratchKind,
     id: Id,
     back: GivenBack,
 ) -> Placement<'s> {
-    let scratch = kind.lend(slot);
+    let lent = kind.lend(storages);
+    let scratch = &lent.scratch;
     let view = View {
-        fits: ty.fits(&scratch),
+        fits: ty.fits(scratch),
         capacity: scratch.capacity(),
         alignment: scratch.alignment(),
         may_allocate: scratch.may_allocate(),
     };
-    let (heap, placed) = measure(|| quiet::catch(|| ty.place(kind, scratch, id, back)));
+    let (heap, placed) = measure(|| quiet::catch(|| ty.place(lent, id, back)));
     Placement { view, heap, placed }
 }
 
@@ -172,4 +132,13 @@ pub fn cancel(handle: Handle<'_>) -> (Counts, Result<(), Payload>) {
 pub fn forget(handle: Handle<'_>, id: Id) {
     registry::forget(id);
     core::mem::forget(handle);
+}
+
+/// After the handle of the future `id` (of type `ty`, placed as `kind`)
+/// was leaked: unless the future has no drop glue or is gone, keeps the
+/// storages it may occupy that cannot tell.
+pub fn taint(storages: &mut Storages, ty: &FutureType, kind: ScratchKind, id: Id) {
+    if ty.tracked && registry::record(id).drops == 0 {
+        storages.leaked(kind);
+    }
 }
