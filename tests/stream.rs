@@ -437,6 +437,28 @@ fn streams_over_generated_traits() {
     assert_eq!(stream.stats().unwrap().hits(), 4);
 }
 
+#[test]
+fn a_local_stream_is_fused_only_after_its_iterator_ends() {
+    use generated::DynLocalSource;
+
+    let mut words = implementors::Words(vec!["b", "a"]);
+    let source: &mut dyn DynLocalSource = &mut words;
+    let mut stream = pin!(LocalSlotStream::new(
+        source,
+        Slot::<64>::new(),
+        |source, scratch| source.next(scratch)
+    ));
+    assert!(!stream.is_terminated());
+    assert_eq!(poll_next(stream.as_mut()), Poll::Ready(Some("a".into())));
+    assert!(!stream.is_terminated(), "an item is not the end");
+    assert_eq!(poll_next(stream.as_mut()), Poll::Ready(Some("b".into())));
+    assert_eq!(poll_next(stream.as_mut()), Poll::Ready(None));
+    assert!(stream.is_terminated());
+    assert!(
+        format!("{stream:?}").starts_with("LocalSlotStream { in_flight: false, finished: true")
+    );
+}
+
 /// Where the leaked stream below is kept: memory reachable from a static
 /// is not a leak to Miri.
 static LEAKED: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
