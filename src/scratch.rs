@@ -351,9 +351,12 @@ impl<'s> Scratch<'s> {
         }
     }
 
-    /// Places `f`: in the space when it fits (the hot path, with the
-    /// future's offset known at compile time), otherwise where the fallback
-    /// reserves room for it, written there directly.
+    /// Places `f`: in the space when it fits, otherwise where the fallback
+    /// reserves room for it; either way written there directly.
+    ///
+    /// This is [`reserve`](Scratch::reserve) then `fill`, with the `fill`
+    /// in each arm: on the hot path the future's offset is then a constant,
+    /// not a load from the vtable after the two arms join.
     #[inline(always)]
     #[track_caller]
     pub(crate) fn place<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
@@ -372,7 +375,6 @@ impl<'s> Scratch<'s> {
     /// # Panics
     ///
     /// As [`Scratch::emplace`].
-    #[cfg(feature = "alloc")]
     #[track_caller]
     pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F::Output> {
         match self.space_for::<F>() {
@@ -398,14 +400,7 @@ impl<'s> Scratch<'s> {
             // SAFETY: a `Grow` space is lent by `HeapSlot::scratch`, whose
             // link points to the heap slot, exclusively borrowed for `'s`.
             Fallback::Grow => unsafe { HeapSlot::grow_and_reserve::<F>(Header::link(self.space)) },
-            Fallback::Next => {
-                let next = self.next();
-                match next.space_for::<F>() {
-                    // SAFETY: the space of the next scratch, which `F` fits.
-                    Some(space) => unsafe { Self::reserve_in::<F>(space) },
-                    None => next.reserve_elsewhere::<F>(),
-                }
-            }
+            Fallback::Next => self.next().reserve::<F>(),
             #[cfg(feature = "bumpalo")]
             // SAFETY: an `Arena` space is lent by `Slot::or_arena`, whose link
             // points to an arena borrowed for `'s`; a scratch stays on its
