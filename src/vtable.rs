@@ -56,6 +56,10 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     /// updated when it is gone).
     const RECORDED: bool = needs_drop::<F>() || H::RECORDS_ALL;
 
+    /// Whether dropping the future runs code, which may panic: only then
+    /// can a later `drop` or `unwound` find it already gone.
+    const DROPS: bool = needs_drop::<F>();
+
     pub(crate) const VTABLE: VTable<F::Output> = VTable {
         poll: Self::poll,
         drop: if Self::RECORDED || H::RELEASES {
@@ -63,7 +67,7 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
         } else {
             None
         },
-        unwound: if Self::RECORDED {
+        unwound: if Self::DROPS {
             Some(Self::unwound)
         } else {
             None
@@ -132,8 +136,8 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     /// The occupancy record tells a later [`drop`](Self::drop) that the
     /// future is gone even if its destructor panics here: a block used by
     /// one handle at a time is vacated first; a shared one (which must not
-    /// be reused while the destructor runs) is marked as being dropped, and
-    /// vacated after.
+    /// be reused while the destructor runs) is marked as being dropped when
+    /// `F` has a destructor, and vacated after.
     ///
     /// # Safety
     ///
@@ -143,12 +147,12 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
         if Self::RECORDED {
             // SAFETY: the block is live (contract).
             let record = unsafe { occupancy(block) };
-            if H::RECORDS_ALL {
-                record.begin_drop();
-            } else {
+            if !H::RECORDS_ALL {
                 // SAFETY: a block that is not shared is looked at by its
                 // owner only once its handle is gone.
                 unsafe { record.vacate_exclusive() };
+            } else if Self::DROPS {
+                record.begin_drop();
             }
             // SAFETY: the future is live and dropped exactly once.
             unsafe { ptr::drop_in_place(Self::future(block.cast())) };
@@ -223,7 +227,7 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
         let header = block.cast::<H>();
         let _release = Release::<F, H>(header, PhantomData);
         // SAFETY: the block is live (contract).
-        if Self::RECORDED && !unsafe { Self::dropped_by_poll(header) } {
+        if Self::DROPS && !unsafe { Self::dropped_by_poll(header) } {
             // SAFETY: the future is live and dropped exactly once.
             unsafe { ptr::drop_in_place(Self::future(block)) };
         }
