@@ -166,8 +166,8 @@ pub type Slot4K = Slot<4096>;
 
 impl<const N: usize, A: Alignment> Slot<N, A> {
     #[cfg(feature = "alloc")]
-    const BOXING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Box);
-    const REFUSING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Refuse);
+    pub(crate) const BOXING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Box);
+    pub(crate) const REFUSING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Refuse);
     const CHAINED: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Next);
     #[cfg(feature = "bumpalo")]
     const ARENA: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Arena);
@@ -469,8 +469,10 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         scratch
     }
 
+    /// Lends the slot as a space described by `info` (its capacity and
+    /// alignment, and one of the fallbacks).
     #[inline(always)]
-    fn lend(self: Pin<&mut Self>, info: SpaceInfo) -> Scratch<'_> {
+    pub(crate) fn lend(self: Pin<&mut Self>, info: SpaceInfo) -> Scratch<'_> {
         // SAFETY: nothing is moved out of the slot; the pointer made from the
         // reference keeps pointing at the pinned slot.
         let this = unsafe { self.get_unchecked_mut() };

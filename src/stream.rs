@@ -20,11 +20,8 @@ use core::task::{Context, Poll, ready};
 
 use futures_core::{FusedStream, Stream};
 
+use crate::space::SpaceInfo;
 use crate::{Align16, Alignment, LocalSlotFuture, Scratch, Slot, SlotFuture, Stats};
-
-/// How a stream lends its slot to each call: `Slot::or_box` or
-/// `Slot::stack_only`.
-type Lend<const N: usize, A> = for<'a> fn(Pin<&'a mut Slot<N, A>>) -> Scratch<'a>;
 
 /// What both streams are: the iterator, the function that calls it, the
 /// slot, and the handle of the item in flight.
@@ -38,13 +35,15 @@ struct Core<I, F, H, const N: usize, A: Alignment> {
     next: F,
     iter: UnsafeCell<I>,
     slot: UnsafeCell<Slot<N, A>>,
-    lend: Lend<N, A>,
+    /// How the slot is lent to each call: as `Slot::or_box` or
+    /// `Slot::stack_only` lend it.
+    lend: SpaceInfo,
     /// The iterator returned `None`: the stream is over.
     finished: bool,
 }
 
 impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
-    fn new(iter: I, slot: Slot<N, A>, next: F, lend: Lend<N, A>) -> Self {
+    fn new(iter: I, slot: Slot<N, A>, next: F, lend: SpaceInfo) -> Self {
         Core {
             in_flight: None,
             next,
@@ -82,7 +81,7 @@ impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
                         Pin::new_unchecked(&mut *this.slot.get()),
                     )
                 };
-                in_flight.insert(start(&mut this.next, iter, (this.lend)(slot)))
+                in_flight.insert(start(&mut this.next, iter, slot.lend(this.lend)))
             }
         };
         let item = ready!(Pin::new(handle).poll(cx));
@@ -286,7 +285,7 @@ where
     #[cfg(feature = "alloc")]
     pub fn new(iter: I, slot: Slot<N, A>, next: F) -> Self {
         SlotStream {
-            core: Core::new(iter, slot, next, Slot::or_box),
+            core: Core::new(iter, slot, next, Slot::<N, A>::BOXING),
         }
     }
 
@@ -315,7 +314,7 @@ where
     /// ```
     pub fn stack_only(iter: I, slot: Slot<N, A>, next: F) -> Self {
         SlotStream {
-            core: Core::new(iter, slot, next, Slot::stack_only),
+            core: Core::new(iter, slot, next, Slot::<N, A>::REFUSING),
         }
     }
 }
@@ -459,7 +458,7 @@ where
     #[cfg(feature = "alloc")]
     pub fn new(iter: I, slot: Slot<N, A>, next: F) -> Self {
         LocalSlotStream {
-            core: Core::new(iter, slot, next, Slot::or_box),
+            core: Core::new(iter, slot, next, Slot::<N, A>::BOXING),
         }
     }
 
@@ -492,7 +491,7 @@ where
     /// ```
     pub fn stack_only(iter: I, slot: Slot<N, A>, next: F) -> Self {
         LocalSlotStream {
-            core: Core::new(iter, slot, next, Slot::stack_only),
+            core: Core::new(iter, slot, next, Slot::<N, A>::REFUSING),
         }
     }
 }
