@@ -16,17 +16,12 @@ use crate::names::Names;
 use crate::rewrite::{NameElided, is_self};
 use crate::validate;
 
-/// Attributes carried from a member to its declaration in `Dyn<Name>`.
-const CARRIED: &[&str] = &[
-    "doc",
-    "cfg",
-    "cfg_attr",
-    "deprecated",
-    "allow",
-    "warn",
-    "deny",
-    "forbid",
-];
+/// Attributes carried from a member to its declaration in `Dyn<Name>`,
+/// besides the [`LINT_LEVELS`].
+const CARRIED: &[&str] = &["doc", "cfg", "cfg_attr", "deprecated"];
+
+/// The lint-level attributes.
+const LINT_LEVELS: &[&str] = &["allow", "warn", "deny", "forbid"];
 
 /// Classifies and checks the trait; every error found, combined.
 pub(crate) fn lower(args: Args, item: ItemTrait) -> Result<Model, Error> {
@@ -62,12 +57,7 @@ pub(crate) fn lower(args: Args, item: ItemTrait) -> Result<Model, Error> {
     check_wrapper_names(&members, &wrapper_ident)?;
     Ok(Model {
         args,
-        cfg: item
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect(),
+        cfg: cfgs(&item.attrs),
         lints: item
             .attrs
             .iter()
@@ -108,21 +98,25 @@ fn check_wrapper_names(members: &[Member], wrapper: &Ident) -> Result<(), Error>
 }
 
 fn is_lint_level(attr: &Attribute) -> bool {
-    ["allow", "warn", "deny", "forbid"]
+    LINT_LEVELS.iter().any(|name| attr.path().is_ident(name))
+}
+
+/// The `#[cfg]`s among `attrs`.
+fn cfgs(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
         .iter()
-        .any(|name| attr.path().is_ident(name))
+        .filter(|a| a.path().is_ident("cfg"))
+        .cloned()
+        .collect()
 }
 
 fn common(ident: &Ident, attrs: &[Attribute]) -> Common {
-    let carried = |a: &&Attribute| CARRIED.iter().any(|name| a.path().is_ident(name));
+    let carried =
+        |a: &&Attribute| CARRIED.iter().any(|name| a.path().is_ident(name)) || is_lint_level(a);
     Common {
         ident: ident.clone(),
         attrs: attrs.iter().filter(carried).cloned().collect(),
-        cfg: attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect(),
+        cfg: cfgs(attrs),
         deprecated: attrs.iter().any(|a| a.path().is_ident("deprecated")),
         documented: attrs.iter().any(|a| a.path().is_ident("doc")),
     }

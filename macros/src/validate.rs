@@ -117,20 +117,24 @@ pub(crate) fn safety(sig: &Signature) -> Result<(), Error> {
     }
 }
 
+/// Rejects `impl Trait` in `ty` with `message` (followed by how to keep the
+/// method out), then a bare `Self`.
+fn impl_trait_then_self(name: &str, ty: &Type, message: &str) -> Result<(), Error> {
+    if let Some(impl_trait) = find_impl_trait(ty) {
+        let message = format!("{message}, {}", keep_out(name));
+        return Err(Error::new_spanned(impl_trait, message));
+    }
+    bare_self(name, ty)
+}
+
 /// Rejects argument types that a dyn method cannot take: `impl Trait`
 /// (a hidden type parameter) and `Self` by value.
 pub(crate) fn arg_type(name: &str, ty: &Type) -> Result<(), Error> {
-    if let Some(impl_trait) = find_impl_trait(ty) {
-        return Err(Error::new_spanned(
-            impl_trait,
-            format!(
-                "`impl Trait` in an argument makes `{name}` generic, so it cannot be called \
-                 through `dyn`: take `&dyn Trait` or `Box<dyn Trait>` instead, {}",
-                keep_out(name)
-            ),
-        ));
-    }
-    bare_self(name, ty)
+    let message = format!(
+        "`impl Trait` in an argument makes `{name}` generic, so it cannot be called \
+         through `dyn`: take `&dyn Trait` or `Box<dyn Trait>` instead"
+    );
+    impl_trait_then_self(name, ty, &message)
 }
 
 /// Rejects a bare `Self` (not `Self::X`) in an argument or output type.
@@ -150,33 +154,21 @@ pub(crate) fn bare_self(name: &str, ty: &Type) -> Result<(), Error> {
 
 /// Rejects `impl Trait` in the output of an async method.
 pub(crate) fn async_output(name: &str, ty: &Type) -> Result<(), Error> {
-    if let Some(impl_trait) = find_impl_trait(ty) {
-        return Err(Error::new_spanned(
-            impl_trait,
-            format!(
-                "the output of `{name}` contains `impl Trait`, which a dyn method cannot \
-                 return: return a concrete type or `Box<dyn Trait>`, {}",
-                keep_out(name)
-            ),
-        ));
-    }
-    bare_self(name, ty)
+    let message = format!(
+        "the output of `{name}` contains `impl Trait`, which a dyn method cannot \
+         return: return a concrete type or `Box<dyn Trait>`"
+    );
+    impl_trait_then_self(name, ty, &message)
 }
 
 /// Rejects `impl Trait` outputs of methods that are not futures.
 pub(crate) fn sync_output(name: &str, ty: &Type) -> Result<(), Error> {
-    if let Some(impl_trait) = find_impl_trait(ty) {
-        return Err(Error::new_spanned(
-            impl_trait,
-            format!(
-                "`{name}` returns `impl Trait`, which a dyn method cannot return (only \
-                 `impl Future<Output = T>` is turned into a slot future): return \
-                 `Box<dyn Trait>` or a concrete type, {}",
-                keep_out(name)
-            ),
-        ));
-    }
-    bare_self(name, ty)
+    let message = format!(
+        "`{name}` returns `impl Trait`, which a dyn method cannot return (only \
+         `impl Future<Output = T>` is turned into a slot future): return \
+         `Box<dyn Trait>` or a concrete type"
+    );
+    impl_trait_then_self(name, ty, &message)
 }
 
 /// Rejects `where Self: Bound` on a method, other than `Self: Sized` (which

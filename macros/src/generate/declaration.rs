@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{AsyncSig, display_path};
+use super::{async_sig, display_path};
 use crate::model::{Common, Member, Model};
 
 pub(super) fn declaration(model: &Model) -> TokenStream {
@@ -17,7 +17,7 @@ pub(super) fn declaration(model: &Model) -> TokenStream {
     let members = model.members.iter().map(|member| match member {
         Member::Async(method) => {
             let attrs = decl_attrs(model, &method.common);
-            let sig = AsyncSig::new(model, method, None).to_tokens(model, &method.common.ident);
+            let sig = async_sig(model, method, None);
             quote!(#attrs #sig;)
         }
         Member::Method(method) => {

@@ -6,7 +6,7 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{Generics, Ident, Path, Type, WhereClause, parse_quote};
 
-use super::{AsyncSig, allow_deprecated_trait, impl_attrs, scratch_ident, trait_path};
+use super::{allow_deprecated_trait, async_sig, hygienic, impl_attrs, scratch_ident, trait_path};
 use crate::model::{AsyncMethod, Member, Method, Model};
 use crate::rewrite::ReplaceSelf;
 
@@ -29,12 +29,6 @@ pub(super) fn impls(model: &Model) -> TokenStream {
     let adapter = one(model, Target::Adapter);
     let pinned = one(model, Target::Pinned);
     quote!(#blanket #adapter #pinned)
-}
-
-/// Locals of the generated bodies; hygienic, so that they never shadow an
-/// argument.
-fn local(name: &str) -> Ident {
-    Ident::new(name, Span::mixed_site())
 }
 
 fn one(model: &Model, target: Target) -> TokenStream {
@@ -144,10 +138,10 @@ fn async_method(
     let (krate, t, s) = (&model.args.krate, &model.fresh.t, &model.fresh.strategy);
     let ident = &method.common.ident;
     let attrs = impl_attrs(&method.common);
-    let sig = AsyncSig::new(model, method, Some(replace)).to_tokens(model, ident);
+    let sig = async_sig(model, method, Some(replace));
     let args = method.args.iter().map(|arg| &arg.name);
     let scratch = scratch_ident();
-    let (inner, strategy) = (local("inner"), local("strategy"));
+    let (inner, strategy) = (hygienic("inner"), hygienic("strategy"));
     let local_suffix = if model.args.send { "" } else { "_local" };
     let body = match target {
         Target::Blanket => {

@@ -9,9 +9,9 @@ mod wrapper;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::visit_mut::VisitMut;
-use syn::{GenericParam, Generics, Ident, Lifetime, Path, Type, WherePredicate, parse_quote};
+use syn::{GenericParam, Ident, Lifetime, Path, Type, WherePredicate, parse_quote};
 
-use crate::model::{AsyncMethod, Common, Model};
+use crate::model::{Arg, AsyncMethod, Common, Model};
 use crate::rewrite::ReplaceSelf;
 
 /// Everything `#[dyn_trait]` emits for an accepted trait.
@@ -23,10 +23,15 @@ pub(crate) fn expand(model: &Model) -> TokenStream {
     quote!(#original #declaration #impls #wrapper)
 }
 
-/// The name of the scratch argument; hygienic, so it never collides with
-/// the method's own arguments.
+/// A name the generated code introduces; hygienic (`Span::mixed_site`), so
+/// it never collides with, or shadows, the method's own arguments.
+fn hygienic(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// The name of the scratch argument.
 fn scratch_ident() -> Ident {
-    Ident::new("scratch", Span::mixed_site())
+    hygienic("scratch")
 }
 
 /// `Name<'a, T, ...>` or `DynName<'a, T, ...>`.
@@ -62,85 +67,74 @@ fn outliving(model: &Model, method: &AsyncMethod) -> Vec<TokenStream> {
         .collect()
 }
 
-/// The pieces of a dyn method's signature: generics (with `'s` first and
-/// the outlives bounds), receiver, arguments and return type.
-struct AsyncSig {
-    generics: Generics,
-    receiver: TokenStream,
-    args: Vec<TokenStream>,
-    future: TokenStream,
+/// A dyn method's signature, `fn name<'s, ...>(receiver, scratch:
+/// Scratch<'s>, args...) -> Future where ...` (`'s` first, with the outlives
+/// bounds): as `Dyn<Name>` declares it; with `replace`, as an impl writes it.
+fn async_sig(
+    model: &Model,
+    method: &AsyncMethod,
+    mut replace: Option<&mut ReplaceSelf<'_>>,
+) -> TokenStream {
+    let (s, krate, scratch) = (&model.fresh.s, &model.args.krate, scratch_ident());
+    let mut generics = method.generics.clone();
+    generics.params.insert(0, parse_quote!(#s));
+    let outlives: Vec<WherePredicate> = outliving(model, method)
+        .into_iter()
+        .map(|outliving| parse_quote!(#outliving: #s))
+        .collect();
+    generics.make_where_clause().predicates.extend(outlives);
+    let mut output = method.output.clone();
+    if let Some(replace) = replace.as_deref_mut() {
+        replace.visit_type_mut(&mut output);
+        replace.visit_generics_mut(&mut generics);
+    }
+    let args: Vec<TokenStream> = method
+        .args
+        .iter()
+        .map(|arg| typed_arg(arg, replace.as_deref_mut()))
+        .collect();
+    let ident = &method.common.ident;
+    let lifetime = method.receiver_lifetime.as_ref().unwrap_or(s);
+    let mutability = method.mutable.then(|| quote!(mut));
+    let future = slot_future(model, s, &output);
+    let where_clause = &generics.where_clause;
+    quote! {
+        fn #ident #generics (&#lifetime #mutability self, #scratch: #krate::Scratch<#s>, #(#args),*)
+            -> #future
+        #where_clause
+    }
 }
 
-impl AsyncSig {
-    /// The signature in `Dyn<Name>`; with `replace`, as an impl writes it.
-    fn new(model: &Model, method: &AsyncMethod, replace: Option<&mut ReplaceSelf<'_>>) -> Self {
-        let s = &model.fresh.s;
-        let mut generics = method.generics.clone();
-        generics.params.insert(0, parse_quote!(#s));
-        let outlives: Vec<WherePredicate> = outliving(model, method)
-            .into_iter()
-            .map(|outliving| parse_quote!(#outliving: #s))
-            .collect();
-        generics.make_where_clause().predicates.extend(outlives);
-        let mut arg_types: Vec<Type> = method.args.iter().map(|arg| arg.ty.clone()).collect();
-        let mut output = method.output.clone();
-        if let Some(replace) = replace {
-            arg_types
-                .iter_mut()
-                .for_each(|ty| replace.visit_type_mut(ty));
-            replace.visit_type_mut(&mut output);
-            replace.visit_generics_mut(&mut generics);
-        }
-        let lifetime = method.receiver_lifetime.as_ref().unwrap_or(s);
-        let mutability = method.mutable.then(|| quote!(mut));
-        let args = method
-            .args
-            .iter()
-            .zip(&arg_types)
-            .map(|(arg, ty)| {
-                let (attrs, name) = (&arg.attrs, &arg.name);
-                quote!(#(#attrs)* #name: #ty)
-            })
-            .collect();
-        AsyncSig {
-            generics,
-            receiver: quote!(&#lifetime #mutability self),
-            args,
-            future: slot_future(model, s, &output),
-        }
+/// An argument as a signature writes it, `#[attrs] name: Type`; with
+/// `replace`, as an impl writes it.
+fn typed_arg(arg: &Arg, replace: Option<&mut ReplaceSelf<'_>>) -> TokenStream {
+    let (attrs, name, mut ty) = (&arg.attrs, &arg.name, arg.ty.clone());
+    if let Some(replace) = replace {
+        replace.visit_type_mut(&mut ty);
     }
-
-    /// `fn name<...>(receiver, scratch: Scratch<'s>, args...) -> Future where ...`
-    fn to_tokens(&self, model: &Model, ident: &Ident) -> TokenStream {
-        let AsyncSig {
-            generics,
-            receiver,
-            args,
-            future,
-        } = self;
-        let (s, krate, scratch) = (&model.fresh.s, &model.args.krate, scratch_ident());
-        let where_clause = &generics.where_clause;
-        quote! {
-            fn #ident #generics (#receiver, #scratch: #krate::Scratch<#s>, #(#args),*) -> #future
-            #where_clause
-        }
-    }
+    quote!(#(#attrs)* #name: #ty)
 }
 
 /// The `#[cfg]`s and `#[allow(deprecated)]` of a member's items in impls.
 fn impl_attrs(common: &Common) -> TokenStream {
     let cfg = &common.cfg;
-    let deprecated = common.deprecated.then(
-        || quote!(#[allow(deprecated, reason = "forwards a deprecated member of the trait")]),
-    );
+    let deprecated = common
+        .deprecated
+        .then(|| allow_deprecated("forwards a deprecated member of the trait"));
     quote!(#(#cfg)* #deprecated)
 }
 
 /// `#[allow(deprecated)]` for items that name a deprecated trait.
 fn allow_deprecated_trait(model: &Model) -> Option<TokenStream> {
-    model.deprecated.as_ref().map(
-        |_| quote!(#[allow(deprecated, reason = "implements the dyn form of a deprecated trait")]),
-    )
+    model
+        .deprecated
+        .as_ref()
+        .map(|_| allow_deprecated("implements the dyn form of a deprecated trait"))
+}
+
+/// `#[allow(deprecated, reason = "...")]`.
+fn allow_deprecated(reason: &str) -> TokenStream {
+    quote!(#[allow(deprecated, reason = #reason)])
 }
 
 /// A path as the user would write it, for messages: `stackslot`.

@@ -2,13 +2,14 @@
 //! `async fn` becomes `fn ... -> impl Future<Output = T> + Send`, and each
 //! `impl Future` output gets a `+ Send` bound.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{
-    Block, FnArg, Ident, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type,
-    TypeParamBound, parse_quote,
+    Block, FnArg, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type, TypeParamBound,
+    parse_quote,
 };
 
+use super::hygienic;
 use crate::model::Model;
 
 pub(super) fn rewrite(model: &Model) -> TokenStream {
@@ -74,7 +75,7 @@ fn async_body(sig: &mut Signature, body: Block) -> Block {
                 moves.push(parse_quote!(let #mutability #ident = #ident;));
             }
             pat => {
-                let name = Ident::new(&format!("arg{i}"), Span::mixed_site());
+                let name = hygienic(&format!("arg{i}"));
                 let pat = std::mem::replace(pat, parse_quote!(#name));
                 moves.push(parse_quote!(let #name = #name;));
                 moves.push(parse_quote!(let #pat = #name;));

@@ -8,7 +8,10 @@ use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 use syn::{GenericParam, Token, Type, WherePredicate, parse_quote};
 
-use super::{allow_deprecated_trait, outliving, scratch_ident, slot_future, trait_path};
+use super::{
+    allow_deprecated, allow_deprecated_trait, outliving, scratch_ident, slot_future, trait_path,
+    typed_arg,
+};
 use crate::model::{AsyncMethod, Member, Model};
 use crate::rewrite::{ReplaceSelf, mentions_self};
 
@@ -173,11 +176,7 @@ fn method(model: &Model, method: &AsyncMethod) -> TokenStream {
     let args: Vec<TokenStream> = method
         .args
         .iter()
-        .map(|arg| {
-            let (attrs, name, mut ty) = (&arg.attrs, &arg.name, arg.ty.clone());
-            replace.visit_type_mut(&mut ty);
-            quote!(#(#attrs)* #name: #ty)
-        })
+        .map(|arg| typed_arg(arg, Some(&mut replace)))
         .collect();
     let names = method.args.iter().map(|arg| &arg.name);
     let mut output = method.output.clone();
@@ -201,9 +200,10 @@ fn method(model: &Model, method: &AsyncMethod) -> TokenStream {
         quote!(#krate::Slot::stack_only(::core::pin::Pin::as_mut(&mut self.slot)))
     };
     let attrs = &method.common.attrs;
-    let allow_deprecated = method.common.deprecated.then(
-        || quote!(#[allow(deprecated, reason = "forwards a deprecated method of the trait")]),
-    );
+    let allow_deprecated = method
+        .common
+        .deprecated
+        .then(|| allow_deprecated("forwards a deprecated method of the trait"));
     let vis = &model.item.vis;
     quote! {
         #(#attrs)*
