@@ -65,7 +65,10 @@ pub struct HeapSlot {
     /// The buffer: a [`Header`] followed by `capacity` bytes, aligned to
     /// `align`.
     buffer: Option<NonNull<Header>>,
+    /// 0 without a buffer: the empty header has no room.
     capacity: usize,
+    /// [`MIN_SPACE_ALIGN`] without a buffer: the empty header's, at the
+    /// start of this 16-aligned struct.
     align: usize,
 }
 
@@ -147,17 +150,11 @@ impl HeapSlot {
     /// # drop(fut);
     /// ```
     pub fn scratch(&mut self) -> Scratch<'_> {
-        let (buffer, capacity, align) = (self.buffer, self.capacity, self.align);
+        let buffer = self.buffer;
+        let info = SpaceInfo::new(self.capacity, self.align, Fallback::Grow);
         // Every pointer below derives from this one, to the whole heap slot.
         let this = NonNull::from(self);
-        let (space, info) = match buffer {
-            Some(buffer) => (buffer, SpaceInfo::new(capacity, align, Fallback::Grow)),
-            // The empty header starts this `repr(C)` struct.
-            None => (
-                this.cast::<Header>(),
-                SpaceInfo::new(0, MIN_SPACE_ALIGN, Fallback::Grow),
-            ),
-        };
+        let space = Self::space(this, buffer);
         // SAFETY: `space` heads a live space: the buffer, or the empty header.
         unsafe { occupancy(space) }.assert_vacant(STORAGE, Event::Reuse);
         // SAFETY:
@@ -206,12 +203,11 @@ impl HeapSlot {
     /// assert_eq!(heap.stats().emplacements(), 0);
     /// ```
     pub fn reset_stats(&mut self) {
-        match self.buffer {
-            // SAFETY: the buffer is live and `&mut self` excludes every other
-            // access to it.
-            Some(buffer) => unsafe { (*buffer.as_ptr()).set_stats(Stats::default()) },
-            None => self.empty.set_stats(Stats::default()),
-        }
+        let buffer = self.buffer;
+        let mut space = Self::space(NonNull::from(self), buffer);
+        // SAFETY: `space` heads a live space (the buffer, or the empty header
+        // in `self`), and `&mut self` excludes every other access to it.
+        unsafe { space.as_mut() }.set_stats(Stats::default());
     }
 
     /// Whether a future with drop glue lives in the buffer: only after its
@@ -255,11 +251,16 @@ impl HeapSlot {
 
     /// The header of the space lent now.
     fn header(&self) -> &Header {
-        match self.buffer {
-            // SAFETY: the buffer is live while `self` is.
-            Some(buffer) => unsafe { buffer.as_ref() },
-            None => &self.empty,
-        }
+        let space = Self::space(NonNull::from(self), self.buffer);
+        // SAFETY: `space` heads a space that lives while `self` does: the
+        // buffer, or the empty header in `self`.
+        unsafe { space.as_ref() }
+    }
+
+    /// The header of the space lent now: `buffer`'s, or without one the
+    /// empty header, which starts this `repr(C)` struct at `this`.
+    fn space(this: NonNull<Self>, buffer: Option<NonNull<Header>>) -> NonNull<Header> {
+        buffer.unwrap_or(this.cast())
     }
 
     /// The layout of a buffer of the current capacity and alignment.
@@ -280,8 +281,9 @@ impl HeapSlot {
     }
 
     /// Replaces the (vacant) buffer with one of at least `capacity` bytes
-    /// aligned to at least `align`, carrying the counters over.
-    fn grow(&mut self, capacity: usize, align: usize) {
+    /// aligned to at least `align`, carrying the counters over; returns the
+    /// new buffer.
+    fn grow(&mut self, capacity: usize, align: usize) -> NonNull<Header> {
         let capacity = capacity.max(self.capacity);
         let align = align.max(self.align);
         let layout = Self::layout_for(capacity, align);
@@ -301,6 +303,7 @@ impl HeapSlot {
         }
         self.capacity = capacity;
         self.align = align;
+        new
     }
 
     /// The fallback of a heap slot's scratch: grows the buffer for a `F`
@@ -317,8 +320,7 @@ impl HeapSlot {
         // SAFETY: the link points to the heap slot, borrowed exclusively by
         // the scratch (contract).
         let this = unsafe { &mut *link.ptr.cast_mut().cast::<HeapSlot>() };
-        this.grow(size_of::<F>(), core::mem::align_of::<F>());
-        let buffer = this.buffer.expect("grow allocates a buffer");
+        let buffer = this.grow(size_of::<F>(), core::mem::align_of::<F>());
         // SAFETY: the new buffer is vacant, aligned to at least `F`'s
         // alignment and holds `F` at its offset (capacity >= size_of::<F>()),
         // and it stays borrowed for `'s` through the scratch.

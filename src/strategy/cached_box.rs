@@ -59,6 +59,7 @@ impl CachedBox {
     /// Places `f` in the caller's space when it fits, otherwise where
     /// [`CachedBox::reserve_elsewhere`] says, written there directly.
     #[inline(always)]
+    #[track_caller]
     fn place<'s, F: Future + 's>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
@@ -98,6 +99,7 @@ impl CachedBox {
 
 impl Strategy for CachedBox {
     #[inline]
+    #[track_caller]
     fn emplace_exclusive<'s, F>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
@@ -110,6 +112,7 @@ impl Strategy for CachedBox {
     }
 
     #[inline]
+    #[track_caller]
     fn emplace_exclusive_local<'s, F>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,

@@ -1,0 +1,93 @@
+//! A stack-only overflow panics at the caller's line, not inside the crate:
+//! every function between a strategy's `emplace_*` and the panic is
+//! `#[track_caller]`.
+
+use core::pin::{Pin, pin};
+use std::panic::{self, AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+
+use stackslot::Slot;
+use stackslot::Strategy;
+use stackslot::strategy::{Inline, StackOnly};
+
+/// Serializes the tests of this file: the panic hook is global.
+static HOOK: Mutex<()> = Mutex::new(());
+
+/// Where `f` panics, as the panic hook sees it: `(file, line)`. Restores the
+/// previous hook afterwards.
+fn panic_location(f: impl FnOnce()) -> (String, u32) {
+    let _guard = HOOK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let seen = std::sync::Arc::new(Mutex::new(None));
+    let previous = panic::take_hook();
+    let record = seen.clone();
+    panic::set_hook(Box::new(move |info| {
+        let location = info.location().map(|l| (l.file().to_owned(), l.line()));
+        *record.lock().unwrap() = location;
+    }));
+    let caught = catch_unwind(AssertUnwindSafe(f));
+    panic::set_hook(previous);
+    assert!(caught.is_err(), "expected a panic");
+    let location = seen.lock().unwrap().take();
+    location.expect("the panic has a location")
+}
+
+/// A 101-byte future: fits neither a 64-byte inline slot nor a 16-byte
+/// caller slot.
+macro_rules! large {
+    () => {{
+        let bytes = [0u8; 100];
+        async move { bytes.len() }
+    }};
+}
+
+#[test]
+fn inline_overflow_points_at_the_caller() {
+    let mut strategy = pin!(Inline::<64>::new());
+    let mut caller = pin!(Slot::<16>::new());
+    let mut line = 0;
+    let location = panic_location(|| {
+        let (strategy, scratch) = (strategy.as_mut(), caller.as_mut().stack_only());
+        line = line!() + 1;
+        drop(strategy.emplace_exclusive(scratch, large!()));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+    let location = panic_location(|| {
+        let (strategy, scratch) = (strategy.as_mut(), caller.as_mut().stack_only());
+        line = line!() + 1;
+        drop(strategy.emplace_exclusive_local(scratch, large!()));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+}
+
+#[test]
+fn stack_only_shared_overflow_points_at_the_caller() {
+    let strategy = pin!(StackOnly::<64>::new());
+    let mut caller = pin!(Slot::<16>::new());
+    let mut line = 0;
+    let location = panic_location(|| {
+        let scratch = caller.as_mut().stack_only();
+        line = line!() + 1;
+        drop(strategy.emplace_shared(scratch, large!()));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn cached_box_overflow_points_at_the_caller() {
+    let mut strategy = stackslot::strategy::CachedBox::default();
+    let mut caller = pin!(Slot::<16>::new());
+    let mut line = 0;
+    let location = panic_location(|| {
+        let (strategy, scratch) = (Pin::new(&mut strategy), caller.as_mut().stack_only());
+        line = line!() + 1;
+        drop(strategy.emplace_exclusive(scratch, large!()));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+    let location = panic_location(|| {
+        let (strategy, scratch) = (Pin::new(&mut strategy), caller.as_mut().stack_only());
+        line = line!() + 1;
+        drop(strategy.emplace_exclusive_local(scratch, large!()));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+}
