@@ -5,12 +5,11 @@ use core::alloc::Layout;
 use core::cell::Cell;
 use core::fmt;
 use core::future::Future;
-use core::mem::{align_of, size_of};
 use core::ptr::NonNull;
 
 use bumpalo::Bump;
 
-use crate::header::{BlockHeader, Link, occupancy};
+use crate::header::{BlockHeader, Link, block_size_align, occupancy};
 use crate::leak::{Event, Occupancy};
 use crate::raw::Reservation;
 use crate::vtable::InSpace;
@@ -184,12 +183,9 @@ impl Arena {
     pub(crate) unsafe fn reserve<'s, F: Future + 's>(link: Link) -> Reservation<'s, F::Output> {
         // SAFETY: the link points to an arena borrowed for `'s` (contract).
         let arena = unsafe { &*link.ptr.cast::<Arena>() };
-        let offset = InSpace::<F, ArenaBlock>::OFFSET;
-        let layout = Layout::from_size_align(
-            offset + size_of::<F>(),
-            align_of::<F>().max(align_of::<ArenaBlock>()),
-        )
-        .expect("stackslot: future too large for an arena block");
+        let (size, align) = block_size_align::<F, ArenaBlock>();
+        let layout = Layout::from_size_align(size, align)
+            .expect("stackslot: future too large for an arena block");
         let block = arena.bump.alloc_layout(layout).cast::<ArenaBlock>();
         // SAFETY: a fresh bump allocation, aligned for the header.
         unsafe {

@@ -3,12 +3,11 @@
 
 use core::alloc::Layout;
 use core::future::Future;
-use core::mem::{align_of, size_of};
 use core::ptr::NonNull;
 
 use alloc::alloc::{alloc, dealloc, handle_alloc_error};
 
-use crate::header::{BlockHeader, future_offset};
+use crate::header::{BlockHeader, block_size_align};
 use crate::leak::Occupancy;
 use crate::raw::Reservation;
 use crate::vtable::InSpace;
@@ -22,8 +21,7 @@ pub(crate) struct HeapBlock {
 impl HeapBlock {
     /// The block for a `F`: the header, then the future at its offset.
     fn layout<F>() -> Layout {
-        let size = future_offset::<F, HeapBlock>() + size_of::<F>();
-        let align = align_of::<F>().max(align_of::<HeapBlock>());
+        let (size, align) = block_size_align::<F, HeapBlock>();
         // A future's size is at most `isize::MAX` rounded down to its
         // alignment, so only the header could overflow the layout.
         Layout::from_size_align(size, align).expect("stackslot: future too large for a heap block")

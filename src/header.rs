@@ -53,6 +53,18 @@ pub(crate) const fn future_offset<F, H>() -> usize {
     size_of::<H>().next_multiple_of(align_of::<F>())
 }
 
+/// The size and alignment of a block for a `F` headed by an `H`: the header,
+/// then the future at [`future_offset`], aligned for both.
+pub(crate) const fn block_size_align<F, H>() -> (usize, usize) {
+    let size = future_offset::<F, H>() + size_of::<F>();
+    let align = if align_of::<F>() > align_of::<H>() {
+        align_of::<F>()
+    } else {
+        align_of::<H>()
+    };
+    (size, align)
+}
+
 /// The occupancy record of the block headed by `block`.
 ///
 /// # Safety

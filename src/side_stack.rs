@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use crate::align::{Align16, Alignment};
 #[cfg(feature = "alloc")]
 use crate::boxed::HeapBlock;
-use crate::header::{BlockHeader, occupancy};
+use crate::header::{BlockHeader, block_size_align, occupancy};
 use crate::leak::{Event, Occupancy};
 use crate::overflow::{FallbackReason, stack_only_overflow};
 use crate::raw::Reservation;
@@ -327,8 +327,9 @@ impl Core {
             // SAFETY: `region` starts this stack's region (contract).
             unsafe { state.reclaim(region) };
             let start = state.top;
-            let frame_at = start.next_multiple_of(align_of::<F>().max(align_of::<Frame>()));
-            let end = frame_at + InSpace::<F, Frame>::OFFSET + size_of::<F>();
+            let (size, align) = block_size_align::<F, Frame>();
+            let frame_at = start.next_multiple_of(align);
+            let end = frame_at + size;
             // Size first, as `Stats` documents for a future that fails both.
             let misfit = if end > self.capacity {
                 Some(FallbackReason::Size)
