@@ -72,6 +72,12 @@ impl<const N: usize, A: Alignment> Inline<N, A> {
         self.slot.stats()
     }
 
+    fn slot(self: Pin<&mut Self>) -> Pin<&mut Slot<N, A>> {
+        // SAFETY: pin projection to the only field, which is structurally
+        // pinned; `Inline` has no `Drop` impl and is not `repr(packed)`.
+        unsafe { self.map_unchecked_mut(|this| &mut this.slot) }
+    }
+
     /// The inline slot if `f` fits it, the caller's scratch otherwise.
     #[inline(always)]
     #[track_caller]
@@ -114,34 +120,5 @@ impl<const N: usize, A: Alignment> Strategy for Inline<N, A> {
         F: Future + 's,
     {
         LocalSlotFuture::from_raw(self.place(scratch, f))
-    }
-}
-
-/// A strategy that owns an inline slot, pinned with it: [`Inline`] itself,
-/// and [`StackOnly`](super::StackOnly), which holds one.
-///
-/// # Safety
-///
-/// `inline` returns `self`, or a field of `self` that is structurally
-/// pinned: `Self` is not `repr(packed)`, has no `Drop` impl that moves the
-/// field, and nothing moves the field out of a pinned `Self`.
-pub(super) unsafe trait OwnsInline<const N: usize, A: Alignment> {
-    /// The [`Inline`] in `self`.
-    fn inline(&mut self) -> &mut Inline<N, A>;
-
-    /// The inline slot, pinned with `self`: the only pin projection of the
-    /// strategies that own a slot.
-    fn slot(self: Pin<&mut Self>) -> Pin<&mut Slot<N, A>> {
-        // SAFETY: a pin projection through structurally pinned fields: to
-        // the `Inline` (the trait's contract), then to its only field
-        // (`Inline` has no `Drop` impl and is not `repr(packed)`).
-        unsafe { self.map_unchecked_mut(|this| &mut this.inline().slot) }
-    }
-}
-
-// SAFETY: `inline` returns `self`.
-unsafe impl<const N: usize, A: Alignment> OwnsInline<N, A> for Inline<N, A> {
-    fn inline(&mut self) -> &mut Self {
-        self
     }
 }

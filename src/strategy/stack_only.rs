@@ -3,12 +3,12 @@
 use core::future::Future;
 use core::pin::Pin;
 
-use super::inline::{Inline, OwnsInline};
 use crate::adapter::Strategy;
 use crate::align::{Align16, Alignment};
 use crate::overflow::stack_only_overflow;
 use crate::raw::RawFuture;
 use crate::scratch::Scratch;
+use crate::slot::Slot;
 use crate::slot_future::{LocalSlotFuture, SlotFuture};
 use crate::stats::Stats;
 
@@ -48,7 +48,7 @@ use crate::stats::Stats;
 /// ```
 #[derive(Debug, Default)]
 pub struct StackOnly<const N: usize, A: Alignment = Align16> {
-    inline: Inline<N, A>,
+    slot: Slot<N, A>,
 }
 
 impl<const N: usize, A: Alignment> StackOnly<N, A> {
@@ -61,9 +61,7 @@ impl<const N: usize, A: Alignment> StackOnly<N, A> {
     /// assert_eq!(STRATEGY.stats().emplacements(), 0);
     /// ```
     pub const fn new() -> Self {
-        StackOnly {
-            inline: Inline::new(),
-        }
+        StackOnly { slot: Slot::new() }
     }
 
     /// The inline slot's counters.
@@ -75,7 +73,13 @@ impl<const N: usize, A: Alignment> StackOnly<N, A> {
     /// assert_eq!(strategy.stats().emplacements(), 0);
     /// ```
     pub fn stats(&self) -> Stats {
-        self.inline.stats()
+        self.slot.stats()
+    }
+
+    fn slot(self: Pin<&mut Self>) -> Pin<&mut Slot<N, A>> {
+        // SAFETY: pin projection to the only field, which is structurally
+        // pinned; `StackOnly` has no `Drop` impl and is not `repr(packed)`.
+        unsafe { self.map_unchecked_mut(|this| &mut this.slot) }
     }
 
     /// Places `f` in the caller's spaces without allocating, or panics.
@@ -86,14 +90,6 @@ impl<const N: usize, A: Alignment> StackOnly<N, A> {
             Ok(reservation) => unsafe { reservation.fill(f) },
             Err(space) => stack_only_overflow::<F>(space),
         }
-    }
-}
-
-// SAFETY: `inline` returns the only field, structurally pinned: `StackOnly`
-// has no `Drop` impl, is not `repr(packed)` and never moves the field.
-unsafe impl<const N: usize, A: Alignment> OwnsInline<N, A> for StackOnly<N, A> {
-    fn inline(&mut self) -> &mut Inline<N, A> {
-        &mut self.inline
     }
 }
 
