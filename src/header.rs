@@ -14,7 +14,7 @@ use core::ptr::NonNull;
 
 use crate::leak::Occupancy;
 use crate::overflow::FallbackReason;
-use crate::stats::{Stats, bucket};
+use crate::stats::Stats;
 
 /// A header at the start of a block that holds one future.
 ///
@@ -148,9 +148,8 @@ impl Header {
     #[inline(always)]
     pub(crate) unsafe fn record<F>(this: NonNull<Self>, fallback: Option<FallbackReason>) {
         // SAFETY: the caller guarantees a live, unborrowed header; the
-        // `&mut Stats` made here lives only for this call.
-        let stats = unsafe { &mut (*this.as_ptr()).stats };
-        stats.record(size_of::<F>(), const { bucket(size_of::<F>()) }, fallback);
+        // `&mut Stats` made here lives only for the `record_for` call.
+        unsafe { (*this.as_ptr()).stats.record_for::<F>(fallback) }
     }
 
     /// Sets what the space's fallback needs.

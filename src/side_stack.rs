@@ -5,7 +5,7 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomPinned;
-use core::mem::{MaybeUninit, align_of, offset_of, size_of};
+use core::mem::{MaybeUninit, align_of, offset_of};
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -15,11 +15,11 @@ use crate::align::{Align16, Alignment};
 use crate::boxed::HeapBlock;
 use crate::header::{BlockHeader, block_size_align, occupancy};
 use crate::leak::{Event, Occupancy};
-use crate::overflow::{FallbackReason, stack_only_overflow};
+use crate::overflow::stack_only_overflow;
 use crate::raw::Reservation;
 use crate::scratch::Scratch;
-use crate::space::{Fallback, SpaceInfo};
-use crate::stats::{Stats, bucket};
+use crate::space::{Fallback, SpaceInfo, misfit};
+use crate::stats::Stats;
 use crate::vtable::InSpace;
 
 const STORAGE: &str = "a side stack";
@@ -330,18 +330,9 @@ impl Core {
             let (size, align) = block_size_align::<F, Frame>();
             let frame_at = start.next_multiple_of(align);
             let end = frame_at + size;
-            // Size first, as `Stats` documents for a future that fails both.
-            let misfit = if end > self.capacity {
-                Some(FallbackReason::Size)
-            } else if align_of::<F>() > self.align {
-                Some(FallbackReason::Alignment)
-            } else {
-                None
-            };
-            state
-                .stats
-                .record(size_of::<F>(), const { bucket(size_of::<F>()) }, misfit);
-            if misfit.is_some() {
+            let reason = misfit(end, align_of::<F>(), self.capacity, self.align);
+            state.stats.record_for::<F>(reason);
+            if reason.is_some() {
                 return Err(SpaceInfo::new(
                     self.capacity - start,
                     self.align,

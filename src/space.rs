@@ -150,13 +150,33 @@ impl SpaceInfo {
     pub(crate) fn misfit<F>(self) -> Option<FallbackReason> {
         if !self.has_space() {
             Some(FallbackReason::NoSpace)
-        } else if size_of::<F>() > self.capacity() {
-            Some(FallbackReason::Size)
-        } else if align_of::<F>() > self.align() {
-            Some(FallbackReason::Alignment)
         } else {
-            None
+            misfit(
+                size_of::<F>(),
+                align_of::<F>(),
+                self.capacity(),
+                self.align(),
+            )
         }
+    }
+}
+
+/// Why `size` bytes aligned to `align` do not fit `capacity` bytes aligned
+/// to `space_align` (`None` when they fit): the size first, as
+/// [`Stats`](crate::Stats) documents for a future that fails both.
+#[inline]
+pub(crate) fn misfit(
+    size: usize,
+    align: usize,
+    capacity: usize,
+    space_align: usize,
+) -> Option<FallbackReason> {
+    if size > capacity {
+        Some(FallbackReason::Size)
+    } else if align > space_align {
+        Some(FallbackReason::Alignment)
+    } else {
+        None
     }
 }
 

@@ -10,6 +10,8 @@
 //! exactly how many futures each named slot class would have held:
 //! [`Stats::fitting`] and [`Stats::smallest_class`], the sizing advice.
 
+use core::mem::size_of;
+
 use crate::overflow::FallbackReason;
 
 /// The named size classes, in bytes: the capacities of [`Slot64`](crate::Slot64)
@@ -87,7 +89,7 @@ impl Stats {
     /// Counts one emplacement of a future of `size` bytes whose size bucket
     /// is `bucket`; `fallback` is `None` for a hit.
     #[inline(always)]
-    pub(crate) fn record(&mut self, size: usize, bucket: usize, fallback: Option<FallbackReason>) {
+    fn record(&mut self, size: usize, bucket: usize, fallback: Option<FallbackReason>) {
         self.by_class[bucket] += 1;
         if size > self.largest {
             self.largest = size;
@@ -97,6 +99,12 @@ impl Stats {
             Some(FallbackReason::Alignment) => self.alignment_fallbacks += 1,
             Some(FallbackReason::Size | FallbackReason::NoSpace) => self.size_fallbacks += 1,
         }
+    }
+
+    /// Counts one emplacement of a `F`; `fallback` is `None` for a hit.
+    #[inline(always)]
+    pub(crate) fn record_for<F>(&mut self, fallback: Option<FallbackReason>) {
+        self.record(size_of::<F>(), const { bucket(size_of::<F>()) }, fallback);
     }
 
     /// How many emplacements were counted: hits plus fallbacks.
