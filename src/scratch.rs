@@ -408,16 +408,20 @@ impl<'s> Scratch<'s> {
             Fallback::Arena => unsafe {
                 crate::arena::Arena::reserve::<F>(Header::link(self.space))
             },
-            // SAFETY: a side stack's scratch points to the whole stack,
-            // borrowed for `'s` (`SideStack::lend`).
-            fallback @ Fallback::SideStack => unsafe {
-                side_stack::Core::reserve::<F>(self.space.cast(), fallback)
-            },
+            Fallback::SideStack => {
+                // SAFETY: a side stack's scratch points to the whole stack,
+                // borrowed for `'s` (`SideStack::lend`).
+                match unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) } {
+                    Ok(reservation) => reservation,
+                    Err(space) => stack_only_overflow::<F>(space),
+                }
+            }
             #[cfg(feature = "alloc")]
-            // SAFETY: as above.
-            fallback @ Fallback::SideStackOrBox => unsafe {
-                side_stack::Core::reserve::<F>(self.space.cast(), fallback)
-            },
+            Fallback::SideStackOrBox => {
+                // SAFETY: as above.
+                unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) }
+                    .unwrap_or_else(|_| HeapBlock::reserve::<F>())
+            }
         }
     }
 

@@ -11,11 +11,8 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::align::{Align16, Alignment};
-#[cfg(feature = "alloc")]
-use crate::boxed::HeapBlock;
 use crate::header::{BlockHeader, block_size_align, occupancy};
 use crate::leak::{Event, Occupancy};
-use crate::overflow::stack_only_overflow;
 use crate::raw::Reservation;
 use crate::scratch::Scratch;
 use crate::space::{Fallback, SpaceInfo, misfit};
@@ -362,34 +359,14 @@ impl Core {
         })
     }
 
-    /// The fallback of a side stack's scratch: a frame, or the heap (or a
-    /// panic) when a `F` does not fit the free bytes.
+    /// The fallback of a side stack's scratch: a frame for a `F`, or the
+    /// free space when it does not fit the free bytes (the scratch decides
+    /// what to do then).
     ///
     /// # Safety
     ///
     /// `stack` is the space of a scratch lent by a side stack, borrowed for
     /// `'s`.
-    #[track_caller]
-    pub(crate) unsafe fn reserve<'s, F: Future + 's>(
-        stack: NonNull<u8>,
-        fallback: Fallback,
-    ) -> Reservation<'s, F::Output> {
-        // SAFETY: as the contract says.
-        match unsafe { Self::try_reserve::<F>(stack) } {
-            Ok(reservation) => reservation,
-            Err(space) => match fallback {
-                #[cfg(feature = "alloc")]
-                Fallback::SideStackOrBox => HeapBlock::reserve::<F>(),
-                _ => stack_only_overflow::<F>(space),
-            },
-        }
-    }
-
-    /// [`Core::reserve`] without the heap or the panic.
-    ///
-    /// # Safety
-    ///
-    /// As for [`Core::reserve`].
     pub(crate) unsafe fn try_reserve<'s, F: Future + 's>(
         stack: NonNull<u8>,
     ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
