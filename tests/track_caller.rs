@@ -2,7 +2,7 @@
 //! every function between a strategy's `emplace_*` and the panic is
 //! `#[track_caller]`.
 
-use core::pin::{Pin, pin};
+use core::pin::pin;
 use std::panic::{self, AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 
@@ -79,13 +79,19 @@ fn cached_box_overflow_points_at_the_caller() {
     let mut caller = pin!(Slot::<16>::new());
     let mut line = 0;
     let location = panic_location(|| {
-        let (strategy, scratch) = (Pin::new(&mut strategy), caller.as_mut().stack_only());
+        let (strategy, scratch) = (
+            core::pin::Pin::new(&mut strategy),
+            caller.as_mut().stack_only(),
+        );
         line = line!() + 1;
         drop(strategy.emplace_exclusive(scratch, large!()));
     });
     assert_eq!(location, (file!().to_owned(), line));
     let location = panic_location(|| {
-        let (strategy, scratch) = (Pin::new(&mut strategy), caller.as_mut().stack_only());
+        let (strategy, scratch) = (
+            core::pin::Pin::new(&mut strategy),
+            caller.as_mut().stack_only(),
+        );
         line = line!() + 1;
         drop(strategy.emplace_exclusive_local(scratch, large!()));
     });
