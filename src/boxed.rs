@@ -54,6 +54,7 @@ unsafe impl BlockHeader for HeapBlock {
 
     #[inline(always)]
     unsafe fn release<F>(block: NonNull<Self>) {
+        // `layout` cannot panic here: `reserve` made the same layout.
         // SAFETY: allocated by `reserve` with this layout, and not used
         // again (contract).
         unsafe { dealloc(block.as_ptr().cast(), Self::layout::<F>()) }

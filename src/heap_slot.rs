@@ -103,7 +103,8 @@ impl HeapSlot {
     ///
     /// # Panics
     ///
-    /// When the layout overflows `isize`.
+    /// When the buffer, with its header, would be larger than `isize::MAX`
+    /// bytes; the message names the requested capacity.
     ///
     /// # Example
     ///
@@ -111,6 +112,7 @@ impl HeapSlot {
     /// let heap = stackslot::HeapSlot::with_capacity(1024);
     /// assert_eq!(heap.capacity(), 1024);
     /// ```
+    #[track_caller]
     pub fn with_capacity(capacity: usize) -> Self {
         let mut heap = Self::new();
         heap.grow(capacity, MIN_SPACE_ALIGN);
@@ -263,7 +265,8 @@ impl HeapSlot {
         buffer.unwrap_or(this.cast())
     }
 
-    /// The layout of a buffer of the current capacity and alignment.
+    /// The layout of a buffer of the current capacity and alignment. Never
+    /// panics: the buffer was allocated with this very layout.
     fn layout(&self) -> Layout {
         Self::layout_for(self.capacity, self.align)
     }
@@ -273,16 +276,25 @@ impl HeapSlot {
     ///
     /// # Panics
     ///
-    /// When the size overflows `isize`.
+    /// When the buffer would be larger than `isize::MAX` bytes, with a
+    /// message that names `capacity` and `align`. No future is placed yet
+    /// then, and the heap slot is unchanged.
+    #[track_caller]
     fn layout_for(capacity: usize, align: usize) -> Layout {
-        Layout::from_size_align(size_of::<Header>() + capacity, align)
-            .expect("stackslot: heap slot capacity overflows isize")
-            .pad_to_align()
+        let layout = size_of::<Header>()
+            .checked_add(capacity)
+            .and_then(|size| Layout::from_size_align(size, align).ok());
+        match layout {
+            Some(layout) => layout.pad_to_align(),
+            // Not in a closure: the panic's location is the caller's.
+            None => capacity_overflow(capacity, align),
+        }
     }
 
     /// Replaces the (vacant) buffer with one of at least `capacity` bytes
     /// aligned to at least `align`, carrying the counters over; returns the
     /// new buffer.
+    #[track_caller]
     fn grow(&mut self, capacity: usize, align: usize) -> NonNull<Header> {
         let capacity = capacity.max(self.capacity);
         let align = align.max(self.align);
@@ -326,6 +338,19 @@ impl HeapSlot {
         // and it stays borrowed for `'s` through the scratch.
         unsafe { InSpace::<F, Header>::reserve(buffer) }
     }
+}
+
+/// The panic of [`HeapSlot::layout_for`].
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn capacity_overflow(capacity: usize, align: usize) -> ! {
+    panic!(
+        "stackslot: a heap slot of {capacity} bytes aligned to {align} cannot be allocated: \
+         with its {}-byte header it would exceed isize::MAX ({}) bytes",
+        size_of::<Header>(),
+        isize::MAX,
+    )
 }
 
 impl Default for HeapSlot {

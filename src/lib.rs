@@ -148,7 +148,10 @@
 //!   **aborts the process** with a message naming the future's type, because
 //!   neither dropping the future late (what it borrows may be gone) nor
 //!   overwriting it (an intrusive waiter list may still point into it) is
-//!   sound. A leaked future without drop glue is simply forgotten.
+//!   sound. The abort is unconditional: it does not unwind (so
+//!   `catch_unwind` cannot resume the program) and does not depend on
+//!   stderr being writable. A leaked future without drop glue is simply
+//!   forgotten.
 //! - **Layout** is decided by `size_of` and `align_of` alone: a future of
 //!   exactly `N` bytes fits, `N + 1` does not; zero-sized and over-aligned
 //!   futures work (over-aligned ones need an aligned slot, e.g.

@@ -42,8 +42,11 @@ const STORAGE: &str = "a slot";
 /// or free its memory without running its destructor, which breaks
 /// [`Pin`]'s drop guarantee (think of a `tokio::sync::Notify` waiter still
 /// linked into the notifier's list). So the process aborts instead, with a
-/// message that names the future's type. A leaked future without drop glue
-/// is simply forgotten.
+/// message that names the future's type. The abort cannot be caught or
+/// skipped: nothing on its path unwinds (`catch_unwind` does not see it),
+/// and it does not depend on the message being written (a closed or full
+/// stderr changes nothing). A leaked future without drop glue is simply
+/// forgotten.
 ///
 /// # Example
 ///
@@ -402,6 +405,13 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         self.header.occupancy().is_occupied()
     }
 
+    /// Aborts the process if a leaked future with drop glue occupies the
+    /// slot, before the owner does what `event` says.
+    #[inline(always)]
+    pub(crate) fn assert_vacant(&self, event: Event) {
+        self.header.occupancy().assert_vacant(STORAGE, event);
+    }
+
     /// Lends the slot, then `next` for a future that does not fit it: the
     /// callee takes the first space that fits, and the last space's
     /// fallback applies when none does. A tiered scratch, e.g. a small stack
@@ -476,7 +486,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         // SAFETY: nothing is moved out of the slot; the pointer made from the
         // reference keeps pointing at the pinned slot.
         let this = unsafe { self.get_unchecked_mut() };
-        this.header.occupancy().assert_vacant(STORAGE, Event::Reuse);
+        this.assert_vacant(Event::Reuse);
         let space = NonNull::from(this).cast::<Header>();
         // SAFETY:
         // - `space` is made from a pointer to the whole slot, so it may write
@@ -502,7 +512,7 @@ impl<const N: usize, A: Alignment> Drop for Slot<N, A> {
     /// Never; aborts the process if a leaked future with drop glue still
     /// lives in the slot (see the type's docs).
     fn drop(&mut self) {
-        self.header.occupancy().assert_vacant(STORAGE, Event::Drop);
+        self.assert_vacant(Event::Drop);
     }
 }
 

@@ -20,6 +20,7 @@ use core::task::{Context, Poll, ready};
 
 use futures_core::{FusedStream, Stream};
 
+use crate::leak::Event;
 use crate::space::SpaceInfo;
 use crate::{Align16, Alignment, LocalSlotFuture, Scratch, Slot, SlotFuture, Stats};
 
@@ -73,15 +74,17 @@ impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
             None if this.finished => return Poll::Ready(None),
             in_flight @ None => {
                 // SAFETY: no handle is in flight, so nothing else borrows
-                // the iterator or the slot; the slot is pinned because the
-                // stream is, and the stream only reaches it in place.
-                let (iter, slot) = unsafe {
-                    (
-                        &mut *this.iter.get(),
-                        Pin::new_unchecked(&mut *this.slot.get()),
-                    )
-                };
-                in_flight.insert(start(&mut this.next, iter, slot.lend(this.lend)))
+                // the slot; it is pinned because the stream is, and the
+                // stream only reaches it in place.
+                let slot = unsafe { Pin::new_unchecked(&mut *this.slot.get()) };
+                // Lending checks the slot first: a future that `next` leaked
+                // last time (and that may borrow the iterator) stops the
+                // process before the iterator is touched again.
+                let scratch = slot.lend(this.lend);
+                // SAFETY: no handle is in flight and no leaked future
+                // occupies the slot, so nothing else borrows the iterator.
+                let iter = unsafe { &mut *this.iter.get() };
+                in_flight.insert(start(&mut this.next, iter, scratch))
             }
         };
         let item = ready!(Pin::new(handle).poll(cx));
@@ -94,8 +97,11 @@ impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
         if self.in_flight.is_some() {
             return None;
         }
-        // SAFETY: no handle is in flight, so no future borrows the slot, and
-        // `&self` rules out a poll (which needs `Pin<&mut Self>`) meanwhile.
+        // SAFETY: no handle is in flight, so no live handle borrows the
+        // slot, and `&self` rules out a poll (which needs `Pin<&mut Self>`)
+        // meanwhile. A future that `next` leaked may still occupy the slot;
+        // its bytes are in the slot's `UnsafeCell`, so a `&Slot` claims
+        // nothing about them, and only the header's counters are read.
         Some(unsafe { &*self.slot.get() }.stats())
     }
 
@@ -110,9 +116,29 @@ impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
 
 impl<I, F, H, const N: usize, A: Alignment> Drop for Core<I, F, H, N, A> {
     /// Drops the future in flight first: it borrows the iterator and the
-    /// slot. Being a `Drop` impl, it also makes the borrow checker keep what
-    /// `I` borrows alive until the stream is dropped.
+    /// slot. Then, before the iterator is dropped, aborts the process if a
+    /// future that `next` leaked still occupies the slot (it may borrow the
+    /// iterator). Being a `Drop` impl, it also makes the borrow checker keep
+    /// what `I` borrows alive until the stream is dropped.
+    ///
+    /// # Panics
+    ///
+    /// When the destructor of the future in flight panics. The slot is
+    /// checked all the same before the unwinding drops the iterator (the
+    /// handle releases its space also when the destructor unwinds).
     fn drop(&mut self) {
+        /// Checks the slot once the handle in flight is gone, also when its
+        /// destructor unwinds.
+        struct CheckVacant<const N: usize, A: Alignment>(*const Slot<N, A>);
+        impl<const N: usize, A: Alignment> Drop for CheckVacant<N, A> {
+            fn drop(&mut self) {
+                // SAFETY: the slot lives in the stream being dropped, and
+                // the handle in flight, the only other user of the slot, is
+                // gone: it was dropped before this guard.
+                unsafe { &*self.0 }.assert_vacant(Event::Drop);
+            }
+        }
+        let _check = CheckVacant(self.slot.get().cast_const());
         drop(self.in_flight.take());
     }
 }
@@ -201,14 +227,22 @@ unsafe fn erase_local<'s, 't, T>(handle: LocalSlotFuture<'s, T>) -> LocalSlotFut
 ///
 /// # Leaks
 ///
-/// A stream can only be leaked whole: the handle is private. A leaked
-/// stream (`mem::forget` of a `Pin<Box<_>>`, an `Rc` cycle) keeps its item
-/// future in its slot forever, pinned, neither polled nor dropped; since the
-/// slot is part of the stream, its memory is never freed or reused either,
-/// which is what `Pin`'s drop guarantee asks (an intrusive waiter list may
-/// keep pointing into it). A stream pinned on the stack cannot be leaked:
-/// `pin!` drops it at the end of the scope. So a stream never reaches the
-/// slot's abort on a leaked occupant.
+/// The stream keeps the handle of its item future private, so only two
+/// leaks are possible:
+///
+/// - The whole stream (`mem::forget` of a `Pin<Box<_>>`, an `Rc` cycle): its
+///   item future stays in its slot forever, pinned, neither polled nor
+///   dropped; since the slot is part of the stream, its memory is never
+///   freed or reused either, which is what `Pin`'s drop guarantee asks (an
+///   intrusive waiter list may keep pointing into it). A stream pinned on
+///   the stack cannot be leaked: `pin!` drops it at the end of the scope.
+/// - A handle that the `next` function itself leaks (it forgets the
+///   iterator's handle and returns another one): the leaked future occupies
+///   the slot without being in flight, and may borrow the iterator. The
+///   stream then aborts the process, like a [`Slot`] reused or dropped under
+///   a leaked occupant, at its next item (before it touches the iterator) or
+///   when it is dropped (before it drops the iterator). Meanwhile
+///   [`stats`](SlotStream::stats) returns the counters.
 ///
 /// # Example
 ///
@@ -321,7 +355,10 @@ where
 
 impl<'t, I, F, T, const N: usize, A: Alignment> SlotStream<'t, I, F, T, N, A> {
     /// The slot's counters (hits, fallbacks, future sizes), or `None`
-    /// while an item is in flight: its future occupies the slot then.
+    /// while an item is in flight: the stream lends the slot to the item's
+    /// future then and makes no reference to it. A future that the `next`
+    /// function leaked is not in flight: the counters are returned (see
+    /// the type's section on leaks).
     ///
     /// # Example
     ///
@@ -498,7 +535,10 @@ where
 
 impl<'t, I, F, T, const N: usize, A: Alignment> LocalSlotStream<'t, I, F, T, N, A> {
     /// The slot's counters (hits, fallbacks, future sizes), or `None`
-    /// while an item is in flight: its future occupies the slot then.
+    /// while an item is in flight: the stream lends the slot to the item's
+    /// future then and makes no reference to it. A future that the `next`
+    /// function leaked is not in flight: the counters are returned (see
+    /// the type's section on leaks).
     ///
     /// # Example
     ///

@@ -369,3 +369,27 @@ fn side_stack_with_a_leaked_future_without_drop_glue_drops_quietly() {
     forget(stack.as_ref().stack_only().emplace(Exact::<100>::new()));
     assert!(stack.used() >= 100);
 }
+
+/// The stream's counters stay readable while a leaked future occupies its
+/// slot (it is not in flight), as its docs say.
+#[cfg(all(feature = "futures", feature = "alloc"))]
+#[test]
+fn slot_stream_counters_stay_readable_under_a_future_leaked_by_next() {
+    use futures_util::StreamExt as _;
+    use stackslot::{Scratch, SlotFuture, SlotStream};
+
+    fn leak_and_end<'s>(iter: &'s mut u8, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u8>> {
+        forget(scratch.emplace(async move {
+            let _borrowed = &mut *iter;
+            core::future::pending::<()>().await
+        }));
+        stackslot::Scratch::boxed().emplace(async { None })
+    }
+
+    let mut stream = Box::pin(SlotStream::new(0u8, Slot::<256>::new(), leak_and_end));
+    assert_eq!(poll_once(&mut stream.next()), Poll::Ready(None));
+    let stats = stream.stats().expect("no item in flight");
+    assert_eq!((stats.hits(), stats.fallbacks()), (1, 0));
+    // Dropping the stream would abort (see `tests/leak_unwritable_stderr.rs`).
+    forget(stream);
+}

@@ -392,6 +392,30 @@ fn heap_slot_buffers_hold_a_header_and_the_capacity() {
 }
 
 #[test]
+fn heap_slot_capacity_past_isize_max_panics_naming_it() {
+    let header = size_of::<Slot<0>>();
+    for capacity in [
+        usize::MAX,
+        usize::MAX - 1,
+        usize::MAX - header,
+        usize::MAX - header + 1,
+        isize::MAX as usize,
+        isize::MAX as usize - header + 1,
+    ] {
+        let caught = catch_unwind(|| HeapSlot::with_capacity(capacity));
+        let message = panic_message(&*caught.expect_err("no panic"));
+        assert_eq!(
+            message,
+            format!(
+                "stackslot: a heap slot of {capacity} bytes aligned to 16 cannot be allocated: \
+                 with its {header}-byte header it would exceed isize::MAX ({}) bytes",
+                isize::MAX
+            )
+        );
+    }
+}
+
+#[test]
 fn heap_slot_places_zero_sized_futures_before_its_first_allocation() {
     let mut heap = HeapSlot::new();
     let (allocs, out) = count(|| {

@@ -97,3 +97,14 @@ fn cached_box_overflow_points_at_the_caller() {
     });
     assert_eq!(location, (file!().to_owned(), line));
 }
+
+#[cfg(feature = "alloc")]
+#[test]
+fn heap_slot_capacity_overflow_points_at_the_caller() {
+    let mut line = 0;
+    let location = panic_location(|| {
+        line = line!() + 1;
+        drop(stackslot::HeapSlot::with_capacity(usize::MAX));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+}
