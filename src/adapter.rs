@@ -42,9 +42,11 @@ use crate::slot_future::{LocalSlotFuture, SlotFuture};
 /// }
 ///
 /// let mut slot = pin!(stackslot::Slot::<64>::new());
+/// # #[cfg(feature = "alloc")] {
 /// let fut = NeverBox.emplace_shared(slot.as_mut().or_box(), async { 1 });
 /// assert!(fut.is_inline());
 /// # drop(fut);
+/// # }
 /// ```
 pub trait Strategy {
     /// Places the future of a `&self` method. By default, in the caller's
@@ -156,7 +158,9 @@ pub trait Strategy {
 /// let greeter = Boxing::new(English);
 /// let greeter: &dyn DynGreeter = &greeter;
 /// let mut slot = pin!(stackslot::Slot::<64>::new());
+/// # #[cfg(feature = "alloc")] {
 /// assert!(greeter.greet(slot.as_mut().or_box()).is_inline());
+/// # }
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Adapter<T, S> {

@@ -60,6 +60,7 @@
 //! }
 //!
 //! let mut slot = pin!(Slot::<4096>::new());
+//! # #[cfg(feature = "alloc")] {
 //! for request in 0..100 {
 //!     drop(Buffering.call(slot.as_mut().or_box(), request)); // a caller would await it
 //! }
@@ -67,6 +68,7 @@
 //! assert_eq!(stats.fallbacks(), 0); // nothing allocated while measuring
 //! assert_eq!(stats.smallest_class(90.0), Some(64)); // 90 of 100 fit 64 bytes
 //! assert_eq!(stats.smallest_class(100.0), Some(1024)); // all of them: 1 KiB
+//! # }
 //! ```
 //!
 //! [`Stats`]: crate::Stats

@@ -71,9 +71,11 @@ impl<F> Overflow<F> {
     /// ```
     /// use stackslot::Scratch;
     ///
+    /// # #[cfg(feature = "alloc")] {
     /// let err = Scratch::boxed().try_emplace(core::future::ready(5)).unwrap_err();
     /// let ready = err.into_inner();
     /// assert_eq!(ready.into_inner(), 5);
+    /// # }
     /// ```
     pub fn into_inner(self) -> F {
         self.future
@@ -86,8 +88,10 @@ impl<F> Overflow<F> {
     /// ```
     /// use stackslot::Scratch;
     ///
+    /// # #[cfg(feature = "alloc")] {
     /// let err = Scratch::boxed().try_emplace(core::future::ready(5u32)).unwrap_err();
     /// assert_eq!(err.future_size(), size_of::<core::future::Ready<u32>>());
+    /// # }
     /// ```
     pub fn future_size(&self) -> usize {
         size_of::<F>()
@@ -100,8 +104,10 @@ impl<F> Overflow<F> {
     /// ```
     /// use stackslot::Scratch;
     ///
+    /// # #[cfg(feature = "alloc")] {
     /// let err = Scratch::boxed().try_emplace(core::future::ready(5u32)).unwrap_err();
     /// assert_eq!(err.future_align(), 4);
+    /// # }
     /// ```
     pub fn future_align(&self) -> usize {
         align_of::<F>()
@@ -150,8 +156,10 @@ impl<F> Overflow<F> {
     /// ```
     /// use stackslot::{FallbackReason, Scratch};
     ///
+    /// # #[cfg(feature = "alloc")] {
     /// let err = Scratch::boxed().try_emplace(async {}).unwrap_err();
     /// assert_eq!(err.reason(), FallbackReason::NoSpace);
+    /// # }
     /// ```
     pub fn reason(&self) -> FallbackReason {
         // An `Overflow` is only built for a future that does not fit.

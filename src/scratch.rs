@@ -54,9 +54,11 @@ use crate::vtable::InSpace;
 ///
 /// let greeter: &dyn DynGreeter = &English;
 /// let mut slot = pin!(Slot::<128>::new());
+/// # #[cfg(feature = "alloc")] {
 /// let fut = greeter.greet(slot.as_mut().or_box());
 /// assert!(fut.is_inline());
 /// # drop(fut);
+/// # }
 /// ```
 pub struct Scratch<'s> {
     /// The space's header; dangling when `info` describes no space
@@ -117,7 +119,9 @@ impl<'s> Scratch<'s> {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<256>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// assert_eq!(slot.as_mut().or_box().capacity(), 256);
+    /// # }
     /// ```
     pub fn capacity(&self) -> usize {
         self.info.capacity()
@@ -132,7 +136,9 @@ impl<'s> Scratch<'s> {
     /// use stackslot::{Align64, Slot};
     ///
     /// let mut slot = pin!(Slot::<256, Align64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// assert_eq!(slot.as_mut().or_box().alignment(), 64);
+    /// # }
     /// ```
     pub fn alignment(&self) -> usize {
         self.info.align()
@@ -147,7 +153,9 @@ impl<'s> Scratch<'s> {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<256>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// assert!(slot.as_mut().or_box().may_allocate());
+    /// # }
     /// assert!(!slot.as_mut().stack_only().may_allocate());
     /// ```
     pub fn may_allocate(&self) -> bool {
@@ -173,9 +181,11 @@ impl<'s> Scratch<'s> {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<8>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// let scratch = slot.as_mut().or_box();
     /// assert!(scratch.fits::<[u8; 8]>());
     /// assert!(!scratch.fits::<[u8; 9]>());
+    /// # }
     /// ```
     pub fn fits<F>(&self) -> bool {
         self.info.fits::<F>()
@@ -202,9 +212,11 @@ impl<'s> Scratch<'s> {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// let fut = slot.as_mut().or_box().emplace(async { 1 + 1 });
     /// assert!(fut.is_inline());
     /// # drop(fut);
+    /// # }
     /// ```
     ///
     /// The future must be `Send`; use [`emplace_local`](Scratch::emplace_local)
@@ -256,9 +268,11 @@ impl<'s> Scratch<'s> {
     ///
     /// let rc = Rc::new(1);
     /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// let fut = slot.as_mut().or_box().emplace_local(async move { *rc });
     /// assert!(fut.is_inline());
     /// # drop(fut);
+    /// # }
     /// ```
     #[inline]
     #[track_caller]
@@ -285,8 +299,10 @@ impl<'s> Scratch<'s> {
     ///
     /// let mut slot = pin!(Slot::<64>::new());
     /// let bytes = [0u8; 64];
+    /// # #[cfg(feature = "alloc")] {
     /// let err = slot.as_mut().or_box().try_emplace(async move { bytes.len() }).unwrap_err();
     /// assert_eq!(err.to_string(), "a future of 65 bytes (align 1) does not fit a space of 64 bytes (align 16)");
+    /// # }
     /// ```
     #[inline]
     pub fn try_emplace<F>(self, f: F) -> Result<SlotFuture<'s, F::Output>, Overflow<F>>

@@ -68,6 +68,7 @@ const STORAGE: &str = "a slot";
 ///     }
 /// }
 ///
+/// # #[cfg(feature = "alloc")] {
 /// async fn sum_three(counter: &mut dyn DynCounter) -> u32 {
 ///     let mut slot = pin!(Slot::<64>::new());
 ///     let mut sum = 0;
@@ -82,6 +83,7 @@ const STORAGE: &str = "a slot";
 /// # let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
 /// # assert_eq!(fut.as_mut().poll(&mut cx), core::task::Poll::Ready(6));
 /// # use core::future::Future;
+/// # }
 /// ```
 #[repr(C)]
 pub struct Slot<const N: usize, A: Alignment = Align16> {
@@ -360,8 +362,10 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// drop(slot.as_mut().or_box().emplace(async {}));
     /// assert_eq!(slot.stats().hits(), 1);
+    /// # }
     /// ```
     pub fn stats(&self) -> Stats {
         self.header.stats()
@@ -376,7 +380,9 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// use stackslot::{Slot, Stats};
     ///
     /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// drop(slot.as_mut().or_box().emplace(async {}));
+    /// # }
     /// slot.as_mut().reset_stats();
     /// assert_eq!(slot.stats(), Stats::default());
     /// ```
@@ -398,7 +404,9 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     ///
     /// let mut slot = pin!(Slot::<64>::new());
     /// assert!(!slot.is_occupied());
+    /// # #[cfg(feature = "alloc")] {
     /// drop(slot.as_mut().or_box().emplace(async {}));
+    /// # }
     /// assert!(!slot.is_occupied());
     /// ```
     pub fn is_occupied(&self) -> bool {
@@ -424,6 +432,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// # Example
     ///
     /// ```
+    /// # #[cfg(feature = "alloc")] {
     /// use core::pin::pin;
     /// use stackslot::{HeapSlot, Slot};
     ///
@@ -437,6 +446,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// drop(large);
     /// assert_eq!(slot.stats().fallbacks(), 1);
     /// assert_eq!(heap.stats().emplacements(), 1); // only the large future reached the heap slot
+    /// # }
     /// ```
     #[inline]
     pub fn then<'s>(self: Pin<&'s mut Self>, next: Scratch<'s>) -> Scratch<'s> {

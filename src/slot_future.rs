@@ -40,6 +40,7 @@ use crate::raw::RawFuture;
 ///     scratch.emplace(async move { *x * 2 })
 /// }
 ///
+/// # #[cfg(feature = "alloc")] {
 /// # futures_lite_block_on(async {
 /// let x = 21;
 /// let mut slot = pin!(Slot::<64>::new());
@@ -47,6 +48,7 @@ use crate::raw::RawFuture;
 /// assert!(fut.is_inline());
 /// assert_eq!(fut.await, 42);
 /// # });
+/// # }
 /// # fn futures_lite_block_on<F: core::future::Future>(f: F) -> F::Output {
 /// #     let mut f = core::pin::pin!(f);
 /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
@@ -83,12 +85,14 @@ unsafe impl<T> Sync for SlotFuture<'_, T> {}
 ///
 /// let shared = Rc::new(5);
 /// let mut slot = pin!(Slot::<64>::new());
+/// # #[cfg(feature = "alloc")] {
 /// let fut = slot.as_mut().or_box().emplace_local({
 ///     let shared = Rc::clone(&shared);
 ///     async move { *shared + 1 }
 /// });
 /// assert!(fut.is_inline());
 /// # drop(fut);
+/// # }
 /// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct LocalSlotFuture<'s, T> {
@@ -115,12 +119,14 @@ macro_rules! handle_methods {
             /// use stackslot::Slot;
             ///
             /// let mut slot = pin!(Slot::<64>::new());
+            /// # #[cfg(feature = "alloc")] {
             /// let small = slot.as_mut().or_box().emplace(async { 1 });
             /// assert!(small.is_inline());
             /// drop(small);
             /// let bytes = [0u8; 64];
             /// let large = slot.as_mut().or_box().emplace(async move { bytes.len() });
             /// assert!(!large.is_inline());
+            /// # }
             /// ```
             #[inline]
             pub fn is_inline(&self) -> bool {
@@ -136,10 +142,12 @@ macro_rules! handle_methods {
             /// use stackslot::Slot;
             ///
             /// let mut slot = pin!(Slot::<64>::new());
+            /// # #[cfg(feature = "alloc")] {
             /// let mut fut = slot.as_mut().or_box().emplace(async { 1 });
             /// assert!(!fut.is_terminated());
             /// let _ = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
             /// assert!(fut.is_terminated());
+            /// # }
             /// ```
             #[inline]
             pub fn is_terminated(&self) -> bool {
@@ -184,8 +192,10 @@ impl<'s, T> From<SlotFuture<'s, T>> for LocalSlotFuture<'s, T> {
     /// use stackslot::{LocalSlotFuture, Slot};
     ///
     /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// let local: LocalSlotFuture<'_, u8> = slot.as_mut().or_box().emplace(async { 1 }).into();
     /// assert!(local.is_inline());
+    /// # }
     /// ```
     fn from(handle: SlotFuture<'s, T>) -> Self {
         LocalSlotFuture { raw: handle.raw }

@@ -57,6 +57,7 @@ pub(crate) const fn bucket(size: usize) -> usize {
 /// use stackslot::Slot;
 ///
 /// let mut slot = pin!(Slot::<64>::new());
+/// # #[cfg(feature = "alloc")] {
 /// drop(slot.as_mut().or_box().emplace(async { 1u8 }));
 /// let bytes = [0u8; 100];
 /// drop(slot.as_mut().or_box().emplace(async move { bytes.len() }));
@@ -65,6 +66,7 @@ pub(crate) const fn bucket(size: usize) -> usize {
 /// assert_eq!((stats.hits(), stats.fallbacks()), (1, 1));
 /// assert_eq!(stats.size_fallbacks(), 1);
 /// assert!(stats.largest_future() >= 100);
+/// # }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Stats {
@@ -219,6 +221,7 @@ impl Stats {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// drop(slot.as_mut().or_box().emplace(async { 1u8 }));
     /// let bytes = [0u8; 100];
     /// drop(slot.as_mut().or_box().emplace(async move { bytes.len() }));
@@ -226,6 +229,7 @@ impl Stats {
     /// let stats = slot.stats();
     /// assert_eq!(stats.fitting(64), 1); // what this slot held
     /// assert_eq!(stats.fitting(128), 2); // a `Slot<128>` would have held both
+    /// # }
     /// ```
     pub fn fitting(&self, capacity: usize) -> u64 {
         if capacity >= self.largest {
@@ -264,6 +268,7 @@ impl Stats {
     /// use stackslot::Slot;
     ///
     /// let mut slot = pin!(Slot::<4096>::new());
+    /// # #[cfg(feature = "alloc")] {
     /// for i in 0..100u32 {
     ///     if i % 10 == 0 {
     ///         let state = [0u8; 200]; // one call in ten has a 201-byte future
@@ -280,6 +285,7 @@ impl Stats {
     /// let huge = [0u8; 5000];
     /// drop(slot.as_mut().or_box().emplace(async move { huge.len() }));
     /// assert_eq!(slot.stats().smallest_class(100.0), None); // no class holds 5001 bytes
+    /// # }
     /// ```
     pub fn smallest_class(&self, min_hit_percent: f64) -> Option<usize> {
         assert!(
@@ -314,8 +320,10 @@ impl Stats {
     /// let bytes = [0u8; 200];
     /// let big = async move { bytes.len() };
     /// let size = core::mem::size_of_val(&big);
+    /// # #[cfg(feature = "alloc")] {
     /// drop(slot.as_mut().or_box().emplace(big));
     /// assert_eq!(slot.stats().largest_future(), size);
+    /// # }
     /// ```
     pub fn largest_future(&self) -> usize {
         self.largest

@@ -267,6 +267,7 @@ unsafe fn erase_local<'s, 't, T>(handle: LocalSlotFuture<'s, T>) -> LocalSlotFut
 ///     }
 /// }
 ///
+/// # #[cfg(feature = "alloc")] {
 /// async fn odd_squares(iter: Box<dyn DynAsyncIterator<Item = u32> + Send>) -> Vec<u32> {
 ///     let stream = SlotStream::new(iter, Slot::<64>::new(), |iter, scratch| iter.next(scratch));
 ///     let mut stream = pin!(stream);
@@ -278,6 +279,7 @@ unsafe fn erase_local<'s, 't, T>(handle: LocalSlotFuture<'s, T>) -> LocalSlotFut
 /// # let mut fut = pin!(odd_squares(Box::new(Countdown(6))));
 /// # let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
 /// # assert_eq!(core::future::Future::poll(fut.as_mut(), &mut cx), core::task::Poll::Ready(vec![25, 9, 1]));
+/// # }
 /// ```
 pub struct SlotStream<'t, I, F, T, const N: usize, A: Alignment = Align16> {
     core: Core<I, F, SlotFuture<'t, Option<T>>, N, A>,
@@ -374,12 +376,14 @@ impl<'t, I, F, T, const N: usize, A: Alignment> SlotStream<'t, I, F, T, N, A> {
     ///     })
     /// }
     ///
+    /// # #[cfg(feature = "alloc")] {
     /// let mut stream = pin!(SlotStream::new(0, Slot::<64>::new(), count_to_3));
     /// # let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
     /// # let mut fut = pin!(stream.as_mut().count());
     /// # assert!(core::future::Future::poll(fut.as_mut(), &mut cx).is_ready());
     /// // ... after the stream ran to its end: three items and the final `None`
     /// assert_eq!(stream.stats().unwrap().hits(), 4);
+    /// # }
     /// ```
     pub fn stats(&self) -> Option<Stats> {
         self.core.stats()
@@ -453,6 +457,7 @@ impl<'t, I, F, T, const N: usize, A: Alignment> fmt::Debug for SlotStream<'t, I,
 ///     }
 /// }
 ///
+/// # #[cfg(feature = "alloc")] {
 /// async fn longest(lines: &mut dyn DynLines) -> usize {
 ///     let stream = LocalSlotStream::new(lines, Slot::<64>::new(), |lines, scratch| lines.next(scratch));
 ///     stream.fold(0, |longest, line| async move { longest.max(line.len()) }).await
@@ -461,6 +466,7 @@ impl<'t, I, F, T, const N: usize, A: Alignment> fmt::Debug for SlotStream<'t, I,
 /// # let mut fut = pin!(longest(&mut lines));
 /// # let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
 /// # assert_eq!(core::future::Future::poll(fut.as_mut(), &mut cx), core::task::Poll::Ready(3));
+/// # }
 /// # }
 /// ```
 pub struct LocalSlotStream<'t, I, F, T, const N: usize, A: Alignment = Align16> {
@@ -550,8 +556,10 @@ impl<'t, I, F, T, const N: usize, A: Alignment> LocalSlotStream<'t, I, F, T, N, 
     ///     scratch.emplace_local(async { None })
     /// }
     ///
+    /// # #[cfg(feature = "alloc")] {
     /// let stream = pin!(LocalSlotStream::new((), Slot::<64>::new(), nothing));
     /// assert_eq!(stream.stats().unwrap().emplacements(), 0); // not polled yet
+    /// # }
     /// ```
     pub fn stats(&self) -> Option<Stats> {
         self.core.stats()

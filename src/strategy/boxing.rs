@@ -21,9 +21,11 @@ use crate::adapter::Strategy;
 /// use stackslot::{Slot, Strategy, strategy::Boxing};
 ///
 /// let mut slot = pin!(Slot::<64>::new());
+/// # #[cfg(feature = "alloc")] {
 /// let fut = Boxing.emplace_shared(slot.as_mut().or_box(), async { 1 });
 /// assert!(fut.is_inline());
 /// # drop(fut);
+/// # }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Boxing;

@@ -36,11 +36,13 @@ use crate::stats::Stats;
 /// let mut strategy = pin!(Inline::<128>::default());
 /// let mut caller = pin!(Slot::<16>::new());
 /// let bytes = [0u8; 100];
+/// # #[cfg(feature = "alloc")] {
 /// let fut = strategy.as_mut().emplace_exclusive(caller.as_mut().or_box(), async move { bytes.len() });
 /// assert!(fut.is_inline());
 /// drop(fut);
 /// assert_eq!(strategy.stats().hits(), 1);
 /// assert_eq!(caller.stats().emplacements(), 0); // the caller's slot was not needed
+/// # }
 /// ```
 #[derive(Debug, Default)]
 pub struct Inline<const N: usize, A: Alignment = Align16> {

@@ -42,9 +42,11 @@ use crate::stats::Stats;
 /// let mut strategy = pin!(StackOnly::<64>::default());
 /// let mut caller = pin!(Slot::<16>::new());
 /// let bytes = [0u8; 63]; // a 64-byte future
+/// # #[cfg(feature = "alloc")] {
 /// let fut = strategy.as_mut().emplace_exclusive(caller.as_mut().or_box(), async move { bytes.len() });
 /// assert!(fut.is_inline());
 /// # drop(fut);
+/// # }
 /// ```
 #[derive(Debug, Default)]
 pub struct StackOnly<const N: usize, A: Alignment = Align16> {
