@@ -216,6 +216,7 @@ mod stats;
 pub mod strategy;
 #[cfg(feature = "futures")]
 mod stream;
+mod sync;
 mod vtable;
 
 pub use adapter::{Adapter, Strategy};
