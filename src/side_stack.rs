@@ -79,6 +79,10 @@ pub(crate) struct Core {
 /// stack then aborts the process if that future has drop glue, as for a
 /// `Slot`.
 ///
+/// The lock needs compare-and-swap: the type exists on targets that have it
+/// (`cfg(target_has_atomic = "8")`), and on the others (`thumbv6m-none-eabi`,
+/// `riscv32imc-unknown-none-elf`) with the `portable-atomic` feature.
+///
 /// # Example
 ///
 /// ```

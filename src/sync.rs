@@ -8,10 +8,7 @@
 //! ([`const_unless_loom`]).
 
 #[cfg(not(loom))]
-pub(crate) use core::{
-    hint::spin_loop,
-    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
-};
+pub(crate) use core::sync::atomic::{AtomicPtr, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::{
     cell::UnsafeCell,
@@ -19,13 +16,23 @@ pub(crate) use loom::{
     sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
 
+#[cfg(all(not(loom), any(target_has_atomic = "8", feature = "portable-atomic")))]
+pub(crate) use core::hint::spin_loop;
+
+/// The side stack's lock: `core`'s, or `portable-atomic`'s on a target
+/// without compare-and-swap.
+#[cfg(all(not(loom), target_has_atomic = "8"))]
+pub(crate) use core::sync::atomic::AtomicBool;
+#[cfg(all(not(loom), not(target_has_atomic = "8"), feature = "portable-atomic"))]
+pub(crate) use portable_atomic::AtomicBool;
+
 /// `core`'s `UnsafeCell` with loom's access API: every access goes through
 /// [`with_mut`](UnsafeCell::with_mut), which loom's cell checks for
 /// concurrent use.
-#[cfg(not(loom))]
+#[cfg(all(not(loom), any(target_has_atomic = "8", feature = "portable-atomic")))]
 pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
-#[cfg(not(loom))]
+#[cfg(all(not(loom), any(target_has_atomic = "8", feature = "portable-atomic")))]
 impl<T> UnsafeCell<T> {
     pub(crate) const fn new(value: T) -> Self {
         UnsafeCell(core::cell::UnsafeCell::new(value))
@@ -38,6 +45,7 @@ impl<T> UnsafeCell<T> {
     }
 }
 
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 /// Defines a function that is `const` except under loom, whose atomics and
 /// cells are made at run time.
 macro_rules! const_unless_loom {
@@ -48,4 +56,5 @@ macro_rules! const_unless_loom {
         $(#[$attr])* $vis fn $($rest)*
     };
 }
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 pub(crate) use const_unless_loom;
