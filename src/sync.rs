@@ -45,9 +45,9 @@ impl<T> UnsafeCell<T> {
     }
 }
 
-#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 /// Defines a function that is `const` except under loom, whose atomics and
 /// cells are made at run time.
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 macro_rules! const_unless_loom {
     ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
         #[cfg(not(loom))]
