@@ -53,6 +53,12 @@ pub(crate) const fn future_offset<F, H>() -> usize {
     size_of::<H>().next_multiple_of(align_of::<F>())
 }
 
+// The heap block, the arena and the side stack use it.
+#[cfg(any(
+    feature = "alloc",
+    target_has_atomic = "8",
+    feature = "portable-atomic"
+))]
 /// The size and alignment of a block for a `F` headed by an `H`: the header,
 /// then the future at [`future_offset`], aligned for both.
 pub(crate) const fn block_size_align<F, H>() -> (usize, usize) {

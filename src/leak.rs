@@ -31,7 +31,8 @@ use core::any::type_name;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 use core::ptr;
-use core::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::sync::{AtomicPtr, Ordering};
 
 /// What a space records about the future that occupies it, for the abort
 /// message.
@@ -76,13 +77,95 @@ static DROPPING: Occupant = Occupant {
 /// another thread while the owner of a shared storage (a side stack) looks
 /// for free blocks; the release store comes after the future's destructor,
 /// so the owner's acquire load sees a block free only once it is.
+#[cfg(not(loom))]
 #[derive(Debug)]
 pub(crate) struct Occupancy(AtomicPtr<Occupant>);
 
+/// Under loom: loom's atomics cannot be made in a `const fn` (a slot's is),
+/// so the record's atomic is made by [`Occupancy::occupy`], the plain write
+/// that starts an occupant's record; no atomic is a null record.
+#[cfg(loom)]
+#[derive(Debug)]
+pub(crate) struct Occupancy(core::cell::UnsafeCell<Option<AtomicPtr<Occupant>>>);
+
+// SAFETY: the option is written only by `occupy`, when no other thread
+// accesses the record (its contract); everything else reads it, and uses
+// the atomic inside.
+#[cfg(loom)]
+unsafe impl Sync for Occupancy {}
+
 impl Occupancy {
     /// No occupant.
+    #[cfg(not(loom))]
     pub(crate) const fn vacant() -> Self {
         Occupancy(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// No occupant.
+    #[cfg(loom)]
+    pub(crate) const fn vacant() -> Self {
+        Occupancy(core::cell::UnsafeCell::new(None))
+    }
+
+    /// A plain write of the record.
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses the record now.
+    #[cfg(not(loom))]
+    #[inline(always)]
+    unsafe fn write(&self, occupant: *mut Occupant) {
+        // SAFETY: no concurrent access (contract).
+        unsafe { self.0.as_ptr().write(occupant) }
+    }
+
+    /// A plain write of the record: a new atomic, with no history.
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses the record now.
+    #[cfg(loom)]
+    unsafe fn write(&self, occupant: *mut Occupant) {
+        // SAFETY: no concurrent access (contract), so no reference to the
+        // option exists.
+        unsafe { *self.0.get() = Some(AtomicPtr::new(occupant)) }
+    }
+
+    /// Loads the record.
+    #[cfg(not(loom))]
+    #[inline(always)]
+    fn load(&self, order: Ordering) -> *mut Occupant {
+        self.0.load(order)
+    }
+
+    /// Stores into the record.
+    #[cfg(not(loom))]
+    #[inline(always)]
+    fn store(&self, occupant: *mut Occupant, order: Ordering) {
+        self.0.store(occupant, order);
+    }
+
+    /// The record's atomic, if an occupant was ever recorded.
+    #[cfg(loom)]
+    fn atomic(&self) -> Option<&AtomicPtr<Occupant>> {
+        // SAFETY: the option is written only while no other thread accesses
+        // the record (`write`), so not while this shared reference lives.
+        unsafe { (*self.0.get()).as_ref() }
+    }
+
+    /// Loads the record.
+    #[cfg(loom)]
+    fn load(&self, order: Ordering) -> *mut Occupant {
+        self.atomic()
+            .map_or(ptr::null_mut(), |atomic| atomic.load(order))
+    }
+
+    /// Stores into the record, which was written before.
+    #[cfg(loom)]
+    fn store(&self, occupant: *mut Occupant, order: Ordering) {
+        if let Some(atomic) = self.atomic() {
+            atomic.store(occupant, order);
+        }
     }
 
     /// Records `occupant` as living in the space.
@@ -97,14 +180,14 @@ impl Occupancy {
     #[inline(always)]
     pub(crate) unsafe fn occupy(&self, occupant: &'static Occupant) {
         // SAFETY: no concurrent access (contract).
-        unsafe { self.0.as_ptr().write(ptr::from_ref(occupant).cast_mut()) }
+        unsafe { self.write(ptr::from_ref(occupant).cast_mut()) }
     }
 
     /// Records the space as free, after its occupant was dropped, for the
     /// owner of a shared storage to see from another thread.
     #[inline(always)]
     pub(crate) fn vacate(&self) {
-        self.0.store(ptr::null_mut(), Ordering::Release);
+        self.store(ptr::null_mut(), Ordering::Release);
     }
 
     /// [`Occupancy::vacate`] for a space that one handle at a time uses,
@@ -116,7 +199,7 @@ impl Occupancy {
     #[inline(always)]
     pub(crate) unsafe fn vacate_exclusive(&self) {
         // SAFETY: no concurrent access (contract).
-        unsafe { self.0.as_ptr().write(ptr::null_mut()) }
+        unsafe { self.write(ptr::null_mut()) }
     }
 
     /// Records that the occupant's destructor is running: the space is not
@@ -124,20 +207,19 @@ impl Occupancy {
     /// is gone all the same.
     #[inline(always)]
     pub(crate) fn begin_drop(&self) {
-        self.0
-            .store(ptr::from_ref(&DROPPING).cast_mut(), Ordering::Relaxed);
+        self.store(ptr::from_ref(&DROPPING).cast_mut(), Ordering::Relaxed);
     }
 
     /// Whether [`Occupancy::begin_drop`] was the last record.
     #[inline(always)]
     pub(crate) fn is_dropping(&self) -> bool {
-        ptr::eq(self.0.load(Ordering::Acquire), &DROPPING)
+        ptr::eq(self.load(Ordering::Acquire), &DROPPING)
     }
 
     /// Whether a recorded future lives in the space.
     #[inline(always)]
     pub(crate) fn is_occupied(&self) -> bool {
-        !self.0.load(Ordering::Acquire).is_null()
+        !self.load(Ordering::Acquire).is_null()
     }
 
     /// Aborts the process if a future with drop glue still lives in the
@@ -145,7 +227,7 @@ impl Occupancy {
     /// freed. `storage` names the space for the message ("a slot").
     #[inline(always)]
     pub(crate) fn assert_vacant(&self, storage: &'static str, event: Event) {
-        let occupant = self.0.load(Ordering::Acquire);
+        let occupant = self.load(Ordering::Acquire);
         if !occupant.is_null() {
             // SAFETY: a non-null occupant always comes from `occupy`, which
             // stores a `&'static Occupant`.

@@ -181,6 +181,7 @@
 //! | `macros` | yes | [`dyn_trait`], from the `stackslot-macros` crate |
 //! | `bumpalo` | no | implies `alloc`; [`Arena`] and [`Slot::or_arena`] |
 //! | `futures` | no | `SlotStream` and `LocalSlotStream`: a dyn async iterator and a slot it owns as a `futures_core::Stream` (needs no allocator) |
+//! | `portable-atomic` | no | [`SideStack`] on targets without compare-and-swap (`thumbv6m-none-eabi`, `riscv32imc-unknown-none-elf`), its lock from the `portable-atomic` crate; the binary enables that crate's `critical-section` feature or sets `--cfg portable_atomic_unsafe_assume_single_core`. Without it, such targets have everything but `SideStack` |
 //!
 //! Without default features the crate needs no allocator: `stack_only`,
 //! `try_emplace` and `place` still work. [`Overflow`] implements
@@ -215,6 +216,7 @@ mod leak;
 mod overflow;
 mod raw;
 mod scratch;
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 mod side_stack;
 mod slot;
 mod slot_future;
@@ -223,6 +225,7 @@ mod stats;
 pub mod strategy;
 #[cfg(feature = "futures")]
 mod stream;
+mod sync;
 mod vtable;
 
 pub use adapter::{Adapter, Strategy};
@@ -239,6 +242,7 @@ pub use arena::Arena;
 pub use heap_slot::HeapSlot;
 pub use overflow::{FallbackReason, Overflow};
 pub use scratch::Scratch;
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 pub use side_stack::SideStack;
 pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
 pub use slot_future::{LocalSlotFuture, SlotFuture};

@@ -13,6 +13,7 @@ use crate::heap_slot::HeapSlot;
 use crate::overflow::{Overflow, stack_only_overflow};
 use crate::raw::RawFuture;
 use crate::raw::Reservation;
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 use crate::side_stack;
 use crate::slot_future::{LocalSlotFuture, SlotFuture};
 use crate::space::{Fallback, SpaceInfo};
@@ -166,8 +167,12 @@ impl<'s> Scratch<'s> {
             Fallback::Arena => true,
             Fallback::Refuse => false,
             Fallback::Next => self.next().may_allocate(),
+            #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             Fallback::SideStack => false,
-            #[cfg(feature = "alloc")]
+            #[cfg(all(
+                feature = "alloc",
+                any(target_has_atomic = "8", feature = "portable-atomic")
+            ))]
             Fallback::SideStackOrBox => true,
         }
     }
@@ -424,6 +429,7 @@ impl<'s> Scratch<'s> {
             Fallback::Arena => unsafe {
                 crate::arena::Arena::reserve::<F>(Header::link(self.space))
             },
+            #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             Fallback::SideStack => {
                 // SAFETY: a side stack's scratch points to the whole stack,
                 // borrowed for `'s` (`SideStack::lend`).
@@ -432,7 +438,10 @@ impl<'s> Scratch<'s> {
                     Err(space) => stack_only_overflow::<F>(space),
                 }
             }
-            #[cfg(feature = "alloc")]
+            #[cfg(all(
+                feature = "alloc",
+                any(target_has_atomic = "8", feature = "portable-atomic")
+            ))]
             Fallback::SideStackOrBox => {
                 // SAFETY: as above.
                 unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) }
@@ -468,10 +477,14 @@ impl<'s> Scratch<'s> {
         self.record_misfit::<F>();
         match self.info.fallback() {
             Fallback::Next => self.next().try_reserve::<F>(),
+            #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             // SAFETY: a side stack's scratch points to the whole stack,
             // borrowed for `'s` (`SideStack::lend`).
             Fallback::SideStack => unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) },
-            #[cfg(feature = "alloc")]
+            #[cfg(all(
+                feature = "alloc",
+                any(target_has_atomic = "8", feature = "portable-atomic")
+            ))]
             // SAFETY: as above.
             Fallback::SideStackOrBox => unsafe {
                 side_stack::Core::try_reserve::<F>(self.space.cast())

@@ -8,7 +8,6 @@ use core::marker::PhantomPinned;
 use core::mem::{MaybeUninit, align_of, offset_of};
 use core::pin::Pin;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::align::{Align16, Alignment};
 use crate::header::{BlockHeader, block_size_align, occupancy};
@@ -17,6 +16,7 @@ use crate::raw::Reservation;
 use crate::scratch::Scratch;
 use crate::space::{Fallback, SpaceInfo, misfit};
 use crate::stats::Stats;
+use crate::sync::{self, AtomicBool, Ordering, const_unless_loom, spin_loop};
 use crate::vtable::InSpace;
 
 const STORAGE: &str = "a side stack";
@@ -53,7 +53,7 @@ pub(crate) struct Core {
     /// Taken while the state is used: only ever contended if the stack is
     /// shared between threads, which its intended use (one task) is not.
     busy: AtomicBool,
-    state: UnsafeCell<State>,
+    state: sync::UnsafeCell<State>,
     /// Where the region starts, from the start of the stack.
     region_offset: usize,
     capacity: usize,
@@ -78,6 +78,10 @@ pub(crate) struct Core {
 /// A frame whose future's handle was leaked stays in use; dropping the side
 /// stack then aborts the process if that future has drop glue, as for a
 /// `Slot`.
+///
+/// The lock needs compare-and-swap: the type exists on targets that have it
+/// (`cfg(target_has_atomic = "8")`), and on the others (`thumbv6m-none-eabi`,
+/// `riscv32imc-unknown-none-elf`) with the `portable-atomic` feature.
 ///
 /// # Example
 ///
@@ -132,33 +136,35 @@ unsafe impl<const N: usize, A: Alignment> Send for SideStack<N, A> {}
 unsafe impl<const N: usize, A: Alignment> Sync for SideStack<N, A> {}
 
 impl<const N: usize, A: Alignment> SideStack<N, A> {
-    /// An empty side stack. Pin it before use.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// let stack = core::pin::pin!(stackslot::SideStack::<1024>::new());
-    /// assert_eq!(stack.used(), 0);
-    /// ```
-    pub const fn new() -> Self {
-        SideStack {
-            _align: [],
-            core: Core {
-                busy: AtomicBool::new(false),
-                state: UnsafeCell::new(State {
-                    top: 0,
-                    last: None,
-                    stats: Stats::new(),
-                }),
-                region_offset: offset_of!(Self, region),
-                capacity: N,
-                align: A::BYTES,
-            },
-            region: Region {
+    const_unless_loom! {
+        /// An empty side stack. Pin it before use.
+        ///
+        /// # Example
+        ///
+        /// ```
+        /// let stack = core::pin::pin!(stackslot::SideStack::<1024>::new());
+        /// assert_eq!(stack.used(), 0);
+        /// ```
+        pub fn new() -> Self {
+            SideStack {
                 _align: [],
-                bytes: UnsafeCell::new([MaybeUninit::uninit(); N]),
-            },
-            _pinned: PhantomPinned,
+                core: Core {
+                    busy: AtomicBool::new(false),
+                    state: sync::UnsafeCell::new(State {
+                        top: 0,
+                        last: None,
+                        stats: Stats::new(),
+                    }),
+                    region_offset: offset_of!(Self, region),
+                    capacity: N,
+                    align: A::BYTES,
+                },
+                region: Region {
+                    _align: [],
+                    bytes: UnsafeCell::new([MaybeUninit::uninit(); N]),
+                },
+                _pinned: PhantomPinned,
+            }
         }
     }
 
@@ -299,11 +305,11 @@ impl Core {
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
-            core::hint::spin_loop();
+            spin_loop();
         }
         let _unlock = Unlock(&self.busy);
         // SAFETY: the lock is held: no other reference to the state exists.
-        f(unsafe { &mut *self.state.get() })
+        self.state.with_mut(|state| f(unsafe { &mut *state }))
     }
 
     /// Pushes a frame for a `F` if it fits the free bytes; otherwise the
@@ -391,7 +397,8 @@ impl<const N: usize, A: Alignment> Drop for SideStack<N, A> {
     /// lives on the stack.
     fn drop(&mut self) {
         let region = self.region_start();
-        let mut next = self.core.state.get_mut().last;
+        // SAFETY: `&mut self`: no other reference to the state exists.
+        let mut next = self.core.state.with_mut(|state| unsafe { (*state).last });
         while let Some(offset) = next {
             // SAFETY: offsets in the chain are pushed frames of the region.
             let frame = unsafe { State::frame(region, offset) };

@@ -40,9 +40,13 @@ pub(crate) enum Fallback {
     Arena = 4,
     /// Push the future on a [`SideStack`](crate::SideStack), to which the
     /// scratch's space pointer points; panic when it does not fit.
+    #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
     SideStack = 5,
     /// As `SideStack`, but box the future when it does not fit.
-    #[cfg(feature = "alloc")]
+    #[cfg(all(
+        feature = "alloc",
+        any(target_has_atomic = "8", feature = "portable-atomic")
+    ))]
     SideStackOrBox = 6,
 }
 
@@ -78,6 +82,12 @@ impl SpaceInfo {
     }
 
     /// No space at all: nothing fits, not even a zero-sized future.
+    // `Scratch::boxed` and the side stack use it.
+    #[cfg(any(
+        feature = "alloc",
+        target_has_atomic = "8",
+        feature = "portable-atomic"
+    ))]
     pub(crate) const fn none(fallback: Fallback) -> Self {
         SpaceInfo(fallback as usize)
     }
@@ -118,8 +128,12 @@ impl SpaceInfo {
             3 => Fallback::Next,
             #[cfg(feature = "bumpalo")]
             4 => Fallback::Arena,
+            #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             5 => Fallback::SideStack,
-            #[cfg(feature = "alloc")]
+            #[cfg(all(
+                feature = "alloc",
+                any(target_has_atomic = "8", feature = "portable-atomic")
+            ))]
             6 => Fallback::SideStackOrBox,
             // Only `Refuse` is left; no constructor makes another tag.
             _ => Fallback::Refuse,

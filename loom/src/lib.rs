@@ -1,0 +1,1 @@
+//! Nothing: the package holds the loom model checks of `stackslot`, in `tests/`.
