@@ -89,6 +89,7 @@ pub(crate) struct Core {
 /// use core::pin::{pin, Pin};
 /// use stackslot::{Scratch, SideStack, SlotFuture};
 ///
+/// # #[cfg(feature = "alloc")] {
 /// // A recursive dyn call: every level lends the same side stack.
 /// fn depth<'s>(stack: Pin<&'s SideStack<4096>>, scratch: Scratch<'s>, n: u32) -> SlotFuture<'s, u32> {
 ///     scratch.emplace(async move {
@@ -105,6 +106,7 @@ pub(crate) struct Core {
 /// drop(fut);
 /// assert_eq!(stack.stats().hits(), 6);
 /// assert_eq!(stack.used(), 0);
+/// # }
 /// ```
 #[repr(C)]
 pub struct SideStack<const N: usize, A: Alignment = Align16> {
