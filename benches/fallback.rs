@@ -1,7 +1,7 @@
 //! The fallback path and the hit → fallback cliff, side by side in one run.
 //!
 //! - `fallback`: a 300-byte future that does not fit a `Slot<256>`, so
-//!   `or_box` boxes it, against a plain `Box::pin` per call (DESIGN's
+//!   `or_box` boxes it, against a plain `Box::pin` per call (docs/ARCHITECTURE.md's
 //!   target: at most 1.15x), a scratch with no space (`Scratch::boxed()`),
 //!   and `StackFuture<256>::from_or_box`, which boxes it too.
 //! - `cliff`: futures from 16 bytes to 16 KiB through a `Slot<256>` and a

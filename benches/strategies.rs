@@ -4,7 +4,7 @@
 //! Each strategy gets the same two rows (see [`strategy_rows`]): a hit in
 //! the caller's `Slot<64>`, and a call whose caller lends no space
 //! (`Scratch::boxed()`), where the strategy alone decides where the future
-//! goes. DESIGN's targets: a cached buffer or arena allocates 0 times
+//! goes. docs/ARCHITECTURE.md's targets: a cached buffer or arena allocates 0 times
 //! amortized; the inline adapter is within 1.5x of the `poll_next` floor.
 //!
 //! Run with `cargo bench --bench strategies`. Each measurement is of 100

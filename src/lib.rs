@@ -202,51 +202,35 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
-mod adapter;
-mod align;
-#[cfg(feature = "bumpalo")]
-mod arena;
-#[cfg(feature = "alloc")]
-mod boxed;
+// The layers, bottom up (docs/ARCHITECTURE.md draws them): a block and its
+// occupancy record; the type-erased future; what a caller lends; where
+// futures live; the callee's strategies; integrations.
+mod block;
+mod future;
 pub mod guide;
-mod header;
-#[cfg(feature = "alloc")]
-mod heap_slot;
-mod leak;
-mod overflow;
-mod raw;
-mod scratch;
-#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
-mod side_stack;
-mod slot;
-mod slot_future;
 mod space;
-mod stats;
+mod storage;
 pub mod strategy;
 #[cfg(feature = "futures")]
 mod stream;
 mod sync;
-mod vtable;
 
-pub use adapter::{Adapter, Strategy};
 #[cfg(feature = "macros")]
 pub use stackslot_macros::dyn_trait;
 
-pub use align::{
+pub use future::{LocalSlotFuture, SlotFuture};
+pub use space::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
-    Alignment,
+    Alignment, FallbackReason, Overflow, SIZE_CLASSES, Scratch, Stats,
 };
 #[cfg(feature = "bumpalo")]
-pub use arena::Arena;
+pub use storage::Arena;
 #[cfg(feature = "alloc")]
-pub use heap_slot::HeapSlot;
-pub use overflow::{FallbackReason, Overflow};
-pub use scratch::Scratch;
+pub use storage::HeapSlot;
 #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
-pub use side_stack::SideStack;
-pub use slot::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
-pub use slot_future::{LocalSlotFuture, SlotFuture};
-pub use stats::{SIZE_CLASSES, Stats};
+pub use storage::SideStack;
+pub use storage::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
+pub use strategy::{Adapter, Strategy};
 #[cfg(feature = "futures")]
 pub use stream::{LocalSlotStream, SlotStream};
 
@@ -298,7 +282,8 @@ pub type Inline<T, const N: usize, A = Align16> = Adapter<T, strategy::Inline<N,
 /// ```
 pub type StackOnly<T, const N: usize, A = Align16> = Adapter<T, strategy::StackOnly<N, A>>;
 
-// Two words each: they travel in registers (see DESIGN's notes on the ABI).
+// Two words each: they travel in registers (docs/ARCHITECTURE.md, "Layout
+// decisions").
 const _: () = {
     use core::mem::size_of;
     assert!(size_of::<Scratch<'static>>() == 2 * size_of::<usize>());

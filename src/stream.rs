@@ -20,7 +20,7 @@ use core::task::{Context, Poll, ready};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::leak::Event;
+use crate::block::Event;
 use crate::space::SpaceInfo;
 use crate::{Align16, Alignment, LocalSlotFuture, Scratch, Slot, SlotFuture, Stats};
 
@@ -30,7 +30,7 @@ use crate::{Align16, Alignment, LocalSlotFuture, Scratch, Slot, SlotFuture, Stat
 /// Invariant: while `in_flight` is `Some`, its future may borrow `iter`
 /// (mutably) and `slot` for the erased lifetime. Then no reference to
 /// either is made, and the handle is dropped before either (in `Drop`).
-struct Core<I, F, H, const N: usize, A: Alignment> {
+struct StreamState<I, F, H, const N: usize, A: Alignment> {
     /// The handle of the item being produced, its lifetime erased.
     in_flight: Option<H>,
     next: F,
@@ -43,9 +43,9 @@ struct Core<I, F, H, const N: usize, A: Alignment> {
     finished: bool,
 }
 
-impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
+impl<I, F, H, const N: usize, A: Alignment> StreamState<I, F, H, N, A> {
     fn new(iter: I, slot: Slot<N, A>, next: F, lend: SpaceInfo) -> Self {
-        Core {
+        StreamState {
             in_flight: None,
             next,
             iter: UnsafeCell::new(iter),
@@ -114,7 +114,7 @@ impl<I, F, H, const N: usize, A: Alignment> Core<I, F, H, N, A> {
     }
 }
 
-impl<I, F, H, const N: usize, A: Alignment> Drop for Core<I, F, H, N, A> {
+impl<I, F, H, const N: usize, A: Alignment> Drop for StreamState<I, F, H, N, A> {
     /// Drops the future in flight first: it borrows the iterator and the
     /// slot. Then, before the iterator is dropped, aborts the process if a
     /// future that `next` leaked still occupies the slot (it may borrow the
@@ -282,7 +282,7 @@ unsafe fn erase_local<'s, 't, T>(handle: LocalSlotFuture<'s, T>) -> LocalSlotFut
 /// # }
 /// ```
 pub struct SlotStream<'t, I, F, T, const N: usize, A: Alignment = Align16> {
-    core: Core<I, F, SlotFuture<'t, Option<T>>, N, A>,
+    state: StreamState<I, F, SlotFuture<'t, Option<T>>, N, A>,
 }
 
 // SAFETY: a shared `SlotStream` gives access to no `I`, `F` or future: only
@@ -321,7 +321,7 @@ where
     #[cfg(feature = "alloc")]
     pub fn new(iter: I, slot: Slot<N, A>, next: F) -> Self {
         SlotStream {
-            core: Core::new(iter, slot, next, Slot::<N, A>::BOXING),
+            state: StreamState::new(iter, slot, next, Slot::<N, A>::OR_BOX),
         }
     }
 
@@ -350,7 +350,7 @@ where
     /// ```
     pub fn stack_only(iter: I, slot: Slot<N, A>, next: F) -> Self {
         SlotStream {
-            core: Core::new(iter, slot, next, Slot::<N, A>::REFUSING),
+            state: StreamState::new(iter, slot, next, Slot::<N, A>::STACK_ONLY),
         }
     }
 }
@@ -386,13 +386,13 @@ impl<'t, I, F, T, const N: usize, A: Alignment> SlotStream<'t, I, F, T, N, A> {
     /// # }
     /// ```
     pub fn stats(&self) -> Option<Stats> {
-        self.core.stats()
+        self.state.stats()
     }
 
-    fn core(self: Pin<&mut Self>) -> Pin<&mut Core<I, F, SlotFuture<'t, Option<T>>, N, A>> {
-        // SAFETY: `core` is the only field and is structurally pinned: it
+    fn state(self: Pin<&mut Self>) -> Pin<&mut StreamState<I, F, SlotFuture<'t, Option<T>>, N, A>> {
+        // SAFETY: `state` is the only field and is structurally pinned: it
         // is never moved out, and `SlotStream` has no `Drop` impl.
-        unsafe { self.map_unchecked_mut(|stream| &mut stream.core) }
+        unsafe { self.map_unchecked_mut(|stream| &mut stream.state) }
     }
 }
 
@@ -407,10 +407,10 @@ where
     /// When the item's future panics, when it does not fit a stream made
     /// with [`stack_only`](SlotStream::stack_only), and when `next` panics.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.core().poll_next(cx, |next, iter, scratch| {
-            // SAFETY: `Core::poll_next` keeps the handle in `in_flight`,
+        self.state().poll_next(cx, |next, iter, scratch| {
+            // SAFETY: `StreamState::poll_next` keeps the handle in `in_flight`,
             // makes no reference to the iterator or the slot while it is
-            // there, and drops it before either (`Core`'s invariant).
+            // there, and drops it before either (`StreamState`'s invariant).
             unsafe { erase(next(iter, scratch)) }
         })
     }
@@ -421,13 +421,13 @@ where
     F: for<'s> FnMut(&'s mut I, Scratch<'s>) -> SlotFuture<'s, Option<T>>,
 {
     fn is_terminated(&self) -> bool {
-        self.core.finished
+        self.state.finished
     }
 }
 
 impl<'t, I, F, T, const N: usize, A: Alignment> fmt::Debug for SlotStream<'t, I, F, T, N, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core.debug("SlotStream", f)
+        self.state.debug("SlotStream", f)
     }
 }
 
@@ -470,7 +470,7 @@ impl<'t, I, F, T, const N: usize, A: Alignment> fmt::Debug for SlotStream<'t, I,
 /// # }
 /// ```
 pub struct LocalSlotStream<'t, I, F, T, const N: usize, A: Alignment = Align16> {
-    core: Core<I, F, LocalSlotFuture<'t, Option<T>>, N, A>,
+    state: StreamState<I, F, LocalSlotFuture<'t, Option<T>>, N, A>,
 }
 
 impl<'t, I, F, T, const N: usize, A: Alignment> LocalSlotStream<'t, I, F, T, N, A>
@@ -501,7 +501,7 @@ where
     #[cfg(feature = "alloc")]
     pub fn new(iter: I, slot: Slot<N, A>, next: F) -> Self {
         LocalSlotStream {
-            core: Core::new(iter, slot, next, Slot::<N, A>::BOXING),
+            state: StreamState::new(iter, slot, next, Slot::<N, A>::OR_BOX),
         }
     }
 
@@ -534,7 +534,7 @@ where
     /// ```
     pub fn stack_only(iter: I, slot: Slot<N, A>, next: F) -> Self {
         LocalSlotStream {
-            core: Core::new(iter, slot, next, Slot::<N, A>::REFUSING),
+            state: StreamState::new(iter, slot, next, Slot::<N, A>::STACK_ONLY),
         }
     }
 }
@@ -562,13 +562,15 @@ impl<'t, I, F, T, const N: usize, A: Alignment> LocalSlotStream<'t, I, F, T, N, 
     /// # }
     /// ```
     pub fn stats(&self) -> Option<Stats> {
-        self.core.stats()
+        self.state.stats()
     }
 
-    fn core(self: Pin<&mut Self>) -> Pin<&mut Core<I, F, LocalSlotFuture<'t, Option<T>>, N, A>> {
-        // SAFETY: `core` is the only field and is structurally pinned: it
+    fn state(
+        self: Pin<&mut Self>,
+    ) -> Pin<&mut StreamState<I, F, LocalSlotFuture<'t, Option<T>>, N, A>> {
+        // SAFETY: `state` is the only field and is structurally pinned: it
         // is never moved out, and `LocalSlotStream` has no `Drop` impl.
-        unsafe { self.map_unchecked_mut(|stream| &mut stream.core) }
+        unsafe { self.map_unchecked_mut(|stream| &mut stream.state) }
     }
 }
 
@@ -584,8 +586,8 @@ where
     /// with [`stack_only`](LocalSlotStream::stack_only), and when `next`
     /// panics.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.core().poll_next(cx, |next, iter, scratch| {
-            // SAFETY: as in `SlotStream::poll_next`: `Core`'s invariant.
+        self.state().poll_next(cx, |next, iter, scratch| {
+            // SAFETY: as in `SlotStream::poll_next`: `StreamState`'s invariant.
             unsafe { erase_local(next(iter, scratch)) }
         })
     }
@@ -596,12 +598,12 @@ where
     F: for<'s> FnMut(&'s mut I, Scratch<'s>) -> LocalSlotFuture<'s, Option<T>>,
 {
     fn is_terminated(&self) -> bool {
-        self.core.finished
+        self.state.finished
     }
 }
 
 impl<'t, I, F, T, const N: usize, A: Alignment> fmt::Debug for LocalSlotStream<'t, I, F, T, N, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core.debug("LocalSlotStream", f)
+        self.state.debug("LocalSlotStream", f)
     }
 }

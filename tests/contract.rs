@@ -1,4 +1,5 @@
-//! One test (or a few) per row of DESIGN.md's API contract.
+//! One test (or a few) per promise of the public API: the names and
+//! behaviours that docs/ARCHITECTURE.md's API contract lists.
 #![cfg(feature = "alloc")]
 
 mod common;

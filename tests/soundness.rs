@@ -1,4 +1,4 @@
-//! DESIGN.md's soundness rules 2 to 6: layout, aliasing (under Miri),
+//! docs/ARCHITECTURE.md's soundness rules 2 to 6: layout, aliasing (under Miri),
 #![cfg(feature = "alloc")]
 //! threads, panics and completion, with drop counts and addresses.
 

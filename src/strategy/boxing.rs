@@ -1,6 +1,6 @@
 //! [`Boxing`]: the proposal's default strategy, spelled out.
 
-use crate::adapter::Strategy;
+use crate::strategy::Strategy;
 
 /// Uses the caller's space when the future fits it, and otherwise falls back
 /// as the caller's scratch allows: to the heap under

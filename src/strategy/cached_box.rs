@@ -3,12 +3,12 @@
 use core::future::Future;
 use core::pin::Pin;
 
-use crate::adapter::Strategy;
-use crate::heap_slot::HeapSlot;
-use crate::overflow::stack_only_overflow;
-use crate::raw::{RawFuture, Reservation};
-use crate::scratch::Scratch;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
+use crate::future::{LocalSlotFuture, SlotFuture};
+use crate::future::{RawFuture, Reservation};
+use crate::space::Scratch;
+use crate::space::stack_only_overflow;
+use crate::storage::HeapSlot;
+use crate::strategy::Strategy;
 
 /// For `&mut self` methods, a future that does not fit the caller's space
 /// goes to one heap buffer that the adapter keeps across calls and across
@@ -60,16 +60,15 @@ impl CachedBox {
     /// [`CachedBox::reserve_elsewhere`] says, written there directly.
     #[inline(always)]
     #[track_caller]
-    fn place<'s, F: Future + 's>(
+    fn emplace_raw<'s, F: Future + 's>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
         f: F,
     ) -> RawFuture<'s, F::Output> {
         if scratch.fits::<F>() {
-            return scratch.place(f);
+            return scratch.emplace_raw(f);
         }
-        // SAFETY: the reservation is for `F`.
-        unsafe { self.reserve_elsewhere::<F>(scratch).fill(f) }
+        self.reserve_elsewhere::<F>(scratch).fill(f)
     }
 
     /// A reservation for a `F` that does not fit the caller's first space:
@@ -81,7 +80,7 @@ impl CachedBox {
     fn reserve_elsewhere<'s, F: Future + 's>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
-    ) -> Reservation<'s, F::Output> {
+    ) -> Reservation<'s, F> {
         let may_allocate = scratch.may_allocate();
         match scratch.try_reserve::<F>() {
             Ok(reservation) => reservation,
@@ -108,7 +107,7 @@ impl Strategy for CachedBox {
     where
         F: Future + Send + 's,
     {
-        SlotFuture::from_raw(self.place(scratch, f))
+        SlotFuture::from_raw(self.emplace_raw(scratch, f))
     }
 
     #[inline]
@@ -121,6 +120,6 @@ impl Strategy for CachedBox {
     where
         F: Future + 's,
     {
-        LocalSlotFuture::from_raw(self.place(scratch, f))
+        LocalSlotFuture::from_raw(self.emplace_raw(scratch, f))
     }
 }

@@ -4,13 +4,13 @@
 use core::future::Future;
 use core::pin::Pin;
 
-use crate::adapter::Strategy;
-use crate::align::{Align16, Alignment};
-use crate::raw::RawFuture;
-use crate::scratch::Scratch;
-use crate::slot::Slot;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
-use crate::stats::Stats;
+use crate::future::RawFuture;
+use crate::future::{LocalSlotFuture, SlotFuture};
+use crate::space::Scratch;
+use crate::space::Stats;
+use crate::space::{Align16, Alignment};
+use crate::storage::Slot;
+use crate::strategy::Strategy;
 
 /// For `&mut self` methods, the future goes into an `N`-byte slot inside the
 /// adapter; one that does not fit falls back to the caller's scratch.
@@ -83,16 +83,16 @@ impl<const N: usize, A: Alignment> Inline<N, A> {
     /// The inline slot if `f` fits it, the caller's scratch otherwise.
     #[inline(always)]
     #[track_caller]
-    fn place<'s, F: Future + 's>(
+    fn emplace_raw<'s, F: Future + 's>(
         self: Pin<&'s mut Self>,
         scratch: Scratch<'s>,
         f: F,
     ) -> RawFuture<'s, F::Output> {
         // Known at compile time: the whole choice folds away.
         if Slot::<N, A>::fits::<F>() {
-            self.slot().stack_only().place(f)
+            self.slot().stack_only().emplace_raw(f)
         } else {
-            scratch.place(f)
+            scratch.emplace_raw(f)
         }
     }
 }
@@ -108,7 +108,7 @@ impl<const N: usize, A: Alignment> Strategy for Inline<N, A> {
     where
         F: Future + Send + 's,
     {
-        SlotFuture::from_raw(self.place(scratch, f))
+        SlotFuture::from_raw(self.emplace_raw(scratch, f))
     }
 
     #[inline]
@@ -121,6 +121,6 @@ impl<const N: usize, A: Alignment> Strategy for Inline<N, A> {
     where
         F: Future + 's,
     {
-        LocalSlotFuture::from_raw(self.place(scratch, f))
+        LocalSlotFuture::from_raw(self.emplace_raw(scratch, f))
     }
 }

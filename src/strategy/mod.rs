@@ -1,5 +1,5 @@
 //! The callee-side strategies of the design space, each a [`Strategy`] for
-//! an [`Adapter`](crate::Adapter) (named forms at the crate root:
+//! an [`Adapter`] (named forms at the crate root:
 //! [`crate::Boxing`], [`crate::CachedBox`], [`crate::Inline`],
 //! [`crate::StackOnly`]).
 //!
@@ -16,12 +16,14 @@
 //!
 //! [`Strategy`]: crate::Strategy
 
+mod adapter;
 mod boxing;
 #[cfg(feature = "alloc")]
 mod cached_box;
 mod inline;
 mod stack_only;
 
+pub use adapter::{Adapter, Strategy};
 pub use boxing::Boxing;
 #[cfg(feature = "alloc")]
 pub use cached_box::CachedBox;

@@ -3,14 +3,14 @@
 use core::future::Future;
 use core::pin::Pin;
 
-use crate::adapter::Strategy;
-use crate::align::{Align16, Alignment};
-use crate::overflow::stack_only_overflow;
-use crate::raw::RawFuture;
-use crate::scratch::Scratch;
-use crate::slot::Slot;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
-use crate::stats::Stats;
+use crate::future::RawFuture;
+use crate::future::{LocalSlotFuture, SlotFuture};
+use crate::space::Scratch;
+use crate::space::Stats;
+use crate::space::stack_only_overflow;
+use crate::space::{Align16, Alignment};
+use crate::storage::Slot;
+use crate::strategy::Strategy;
 
 /// Never allocates. The futures of `&mut self` methods go into an `N`-byte
 /// slot inside the adapter, and a future that can never fit it is a build
@@ -86,10 +86,12 @@ impl<const N: usize, A: Alignment> StackOnly<N, A> {
 
     /// Places `f` in the caller's spaces without allocating, or panics.
     #[track_caller]
-    fn place_shared<'s, F: Future + 's>(scratch: Scratch<'s>, f: F) -> RawFuture<'s, F::Output> {
+    fn emplace_raw_shared<'s, F: Future + 's>(
+        scratch: Scratch<'s>,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
         match scratch.try_reserve::<F>() {
-            // SAFETY: the reservation is for `F`.
-            Ok(reservation) => unsafe { reservation.fill(f) },
+            Ok(reservation) => reservation.fill(f),
             Err(space) => stack_only_overflow::<F>(space),
         }
     }
@@ -105,7 +107,7 @@ impl<const N: usize, A: Alignment> Strategy for StackOnly<N, A> {
     where
         F: Future + Send + 's,
     {
-        SlotFuture::from_raw(Self::place_shared(scratch, f))
+        SlotFuture::from_raw(Self::emplace_raw_shared(scratch, f))
     }
 
     /// # Panics
@@ -121,7 +123,7 @@ impl<const N: usize, A: Alignment> Strategy for StackOnly<N, A> {
     where
         F: Future + 's,
     {
-        LocalSlotFuture::from_raw(Self::place_shared(scratch, f))
+        LocalSlotFuture::from_raw(Self::emplace_raw_shared(scratch, f))
     }
 
     #[inline]

@@ -9,15 +9,14 @@ use core::mem::{MaybeUninit, align_of, offset_of};
 use core::pin::Pin;
 use core::ptr::NonNull;
 
-use crate::align::{Align16, Alignment};
-use crate::header::{BlockHeader, block_size_align, occupancy};
-use crate::leak::{Event, Occupancy};
-use crate::raw::Reservation;
-use crate::scratch::Scratch;
+use crate::block::{BlockHeader, block_layout, occupancy};
+use crate::block::{Event, Occupancy};
+use crate::future::Reservation;
+use crate::space::Scratch;
+use crate::space::Stats;
+use crate::space::{Align16, Alignment};
 use crate::space::{Fallback, SpaceInfo, misfit};
-use crate::stats::Stats;
 use crate::sync::{self, AtomicBool, Ordering, const_unless_loom, spin_loop};
-use crate::vtable::InSpace;
 
 const STORAGE: &str = "a side stack";
 
@@ -49,7 +48,7 @@ struct State {
 
 /// The part of a side stack that does not depend on its size; a scratch of
 /// the stack points to it (through a pointer to the whole stack).
-pub(crate) struct Core {
+pub(crate) struct Control {
     /// Taken while the state is used: only ever contended if the stack is
     /// shared between threads, which its intended use (one task) is not.
     busy: AtomicBool,
@@ -111,14 +110,14 @@ pub(crate) struct Core {
 #[repr(C)]
 pub struct SideStack<const N: usize, A: Alignment = Align16> {
     _align: [A; 0],
-    core: Core,
+    core: Control,
     /// Reached only through a pointer to the whole stack, never through a
     /// reference to this field.
     region: Region<N, A>,
     _pinned: PhantomPinned,
 }
 
-/// The stack's bytes, aligned to `A` (after the `Core`, whose size is a
+/// The stack's bytes, aligned to `A` (after the `Control`, whose size is a
 /// multiple of 8 only).
 #[repr(C)]
 struct Region<const N: usize, A: Alignment> {
@@ -150,7 +149,7 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
         pub fn new() -> Self {
             SideStack {
                 _align: [],
-                core: Core {
+                core: Control {
                     busy: AtomicBool::new(false),
                     state: sync::UnsafeCell::new(State {
                         top: 0,
@@ -247,8 +246,8 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
     fn lend(self: Pin<&Self>, fallback: Fallback) -> Scratch<'_> {
         // SAFETY:
         // - The space pointer points to the whole (pinned) stack, whose first
-        //   field is its `Core`: a side-stack scratch has no room of its
-        //   own, and its fallback (`SideStack*`) reads it as the `Core`.
+        //   field is its `Control`: a side-stack scratch has no room of its
+        //   own, and its fallback (`SideStack*`) reads it as the `Control`.
         // - The stack is borrowed for the scratch's lifetime, so it is
         //   neither moved (it is pinned) nor dropped meanwhile.
         unsafe {
@@ -293,7 +292,7 @@ impl State {
     }
 }
 
-impl Core {
+impl Control {
     /// Runs `f` on the state, holding the lock.
     fn locked<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         struct Unlock<'a>(&'a AtomicBool);
@@ -324,7 +323,7 @@ impl Core {
     unsafe fn push<'s, F: Future + 's>(
         &'s self,
         stack: NonNull<u8>,
-    ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
+    ) -> Result<Reservation<'s, F>, SpaceInfo> {
         // SAFETY: `stack` points to the whole stack (contract), whose region
         // is at this offset.
         let region = unsafe { stack.add(self.region_offset) };
@@ -332,7 +331,8 @@ impl Core {
             // SAFETY: `region` starts this stack's region (contract).
             unsafe { state.reclaim(region) };
             let start = state.top;
-            let (size, align) = block_size_align::<F, Frame>();
+            let block = block_layout::<F, Frame>();
+            let (size, align) = (block.size(), block.align());
             let frame_at = start.next_multiple_of(align);
             let end = frame_at + size;
             let reason = misfit(end, align_of::<F>(), self.capacity, self.align);
@@ -341,7 +341,7 @@ impl Core {
                 return Err(SpaceInfo::new(
                     self.capacity - start,
                     self.align,
-                    Fallback::Refuse,
+                    Fallback::StackOnly,
                 ));
             }
             // SAFETY: the frame and `F` after it end at `end <= capacity`,
@@ -363,7 +363,7 @@ impl Core {
             // recorded as occupied before the lock is released (frames record
             // every future), so it is not popped before its future is gone,
             // and the caller writes the future right after.
-            Ok(unsafe { InSpace::<F, Frame>::reserve(frame) })
+            Ok(unsafe { Reservation::in_block(frame) })
         })
     }
 
@@ -377,10 +377,10 @@ impl Core {
     /// `'s`.
     pub(crate) unsafe fn try_reserve<'s, F: Future + 's>(
         stack: NonNull<u8>,
-    ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
-        // SAFETY: the stack starts with its `Core` (`repr(C)`, after a
+    ) -> Result<Reservation<'s, F>, SpaceInfo> {
+        // SAFETY: the stack starts with its `Control` (`repr(C)`, after a
         // zero-sized field) and is borrowed for `'s` (contract).
-        let core = unsafe { stack.cast::<Core>().as_ref() };
+        let core = unsafe { stack.cast::<Control>().as_ref() };
         // SAFETY: as the contract says.
         unsafe { core.push::<F>(stack) }
     }

@@ -20,9 +20,7 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll};
 
-use crate::header::{BlockHeader, future_offset, occupancy};
-use crate::leak::OccupantOf;
-use crate::raw::Reservation;
+use crate::block::{BlockHeader, future_offset, occupancy};
 
 /// How to poll and drop one erased future.
 pub(crate) struct VTable<T> {
@@ -54,7 +52,7 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
 
     /// Whether the block's occupancy records this future (and must be
     /// updated when it is gone).
-    const RECORDED: bool = needs_drop::<F>() || H::RECORDS_ALL;
+    pub(crate) const RECORDED: bool = needs_drop::<F>() || H::RECORDS_ALL;
 
     /// Whether dropping the future runs code, which may panic: only then
     /// can a later `drop` or `unwound` find it already gone.
@@ -77,34 +75,6 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
         terminated: false,
     };
 
-    /// Reserves the block headed by `block` for a `F`, which the caller
-    /// writes at `OFFSET` right away ([`Reservation::fill`]).
-    ///
-    /// # Safety
-    ///
-    /// - `block` points to a live `H` followed by at least
-    ///   `OFFSET + size_of::<F>()` bytes, and is aligned to at least
-    ///   `align_of::<F>()`; the pointer may write the whole block.
-    /// - The block is vacant, and stays valid and unused by anyone else
-    ///   until the handle made from the reservation is dropped or completes,
-    ///   or, if the handle is leaked, until the owner finds the occupancy
-    ///   record vacant.
-    #[inline(always)]
-    pub(crate) unsafe fn reserve<'s>(block: NonNull<H>) -> Reservation<'s, F::Output>
-    where
-        F: 's,
-    {
-        if Self::RECORDED {
-            // SAFETY: the block is live (contract).
-            // SAFETY: the block is vacant and not yet lent to a handle: no
-            // other thread looks at its record.
-            unsafe { occupancy(block).occupy(&OccupantOf::<F>::RECORD) };
-        }
-        // SAFETY: the vtable is this `F`'s, for a block laid out as the
-        // contract says.
-        unsafe { Reservation::new(block.cast(), &Self::VTABLE) }
-    }
-
     /// The future in the block.
     ///
     /// # Safety
@@ -118,7 +88,7 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
 
     /// # Safety
     ///
-    /// `block` belongs to a handle made from [`InSpace::reserve`] for this
+    /// `block` belongs to a handle made from [`Reservation::in_block`](super::raw::Reservation::in_block) for this
     /// `F` and `H` that has not completed; the block is still valid.
     unsafe fn poll(block: NonNull<u8>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: the future lives at `OFFSET` and stays there until it is
@@ -185,7 +155,7 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     ///
     /// # Safety
     ///
-    /// `block` belongs to a handle made from [`InSpace::reserve`] for this
+    /// `block` belongs to a handle made from [`Reservation::in_block`](super::raw::Reservation::in_block) for this
     /// `F` and `H`, whose `poll` just unwound.
     unsafe fn unwound(block: NonNull<u8>) -> bool {
         // SAFETY: the block is live (contract).
@@ -203,7 +173,7 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     ///
     /// # Safety
     ///
-    /// `block` belongs to a handle made from [`InSpace::reserve`] for this
+    /// `block` belongs to a handle made from [`Reservation::in_block`](super::raw::Reservation::in_block) for this
     /// `F` and `H`, dropped now, whose `poll` has not returned `Ready`.
     unsafe fn drop(block: NonNull<u8>) {
         /// Vacates and releases the block after the destructor, also when

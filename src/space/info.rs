@@ -6,9 +6,9 @@
 //!
 //! | bits | content |
 //! | --- | --- |
-//! | 0..3 | [`Fallback`] |
-//! | 3..8 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
-//! | 8.. | room: capacity + 1, 0 when there is no space |
+//! | 0..4 | [`Fallback`] (8 of its 16 values are used: room for new storages) |
+//! | 4..9 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
+//! | 9.. | room: capacity + 1, 0 when there is no space |
 //!
 //! Every space is aligned to at least [`MIN_SPACE_ALIGN`], so for the usual
 //! future (aligned to 16 or less) the whole fit check is one comparison of
@@ -16,18 +16,18 @@
 
 use core::mem::{align_of, size_of};
 
-use crate::overflow::FallbackReason;
+use crate::space::{FallbackReason, misfit};
 
 /// What the callee may do with a future that does not fit the space. The
 /// variants that need more than this tag find it in the space header's
-/// [`Link`](crate::header::Link).
+/// [`Link`](crate::space::Link).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Fallback {
     /// Move the future to the global heap.
     #[cfg(feature = "alloc")]
     Box = 0,
     /// Never allocate: `emplace` panics, `try_emplace` gives the future back.
-    Refuse = 1,
+    StackOnly = 1,
     /// Grow the space (a [`HeapSlot`](crate::HeapSlot)); the link points to
     /// its owner.
     #[cfg(feature = "alloc")]
@@ -50,12 +50,12 @@ pub(crate) enum Fallback {
     SideStackOrBox = 6,
 }
 
-const FALLBACK_BITS: u32 = 3;
+const FALLBACK_BITS: u32 = 4;
 const ALIGN_SHIFT: u32 = FALLBACK_BITS;
 const ALIGN_BITS: u32 = 5;
 const ROOM_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
 
-/// The largest capacity a space can describe: `(usize::MAX >> 8) - 1`.
+/// The largest capacity a space can describe: `(usize::MAX >> 9) - 1`.
 pub(crate) const MAX_CAPACITY: usize = (usize::MAX >> ROOM_SHIFT) - 1;
 
 /// Every space is aligned to at least this many bytes.
@@ -135,12 +135,12 @@ impl SpaceInfo {
                 any(target_has_atomic = "8", feature = "portable-atomic")
             ))]
             6 => Fallback::SideStackOrBox,
-            // Only `Refuse` is left; no constructor makes another tag.
-            _ => Fallback::Refuse,
+            // Only `StackOnly` is left; no constructor makes another tag.
+            _ => Fallback::StackOnly,
         }
     }
 
-    /// The packed word, to store in a [`Link`](crate::header::Link).
+    /// The packed word, to store in a [`Link`](crate::space::Link).
     #[inline(always)]
     pub(crate) const fn to_word(self) -> usize {
         self.0
@@ -175,25 +175,6 @@ impl SpaceInfo {
     }
 }
 
-/// Why `size` bytes aligned to `align` do not fit `capacity` bytes aligned
-/// to `space_align` (`None` when they fit): the size first, as
-/// [`Stats`](crate::Stats) documents for a future that fails both.
-#[inline]
-pub(crate) fn misfit(
-    size: usize,
-    align: usize,
-    capacity: usize,
-    space_align: usize,
-) -> Option<FallbackReason> {
-    if size > capacity {
-        Some(FallbackReason::Size)
-    } else if align > space_align {
-        Some(FallbackReason::Alignment)
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,10 +182,10 @@ mod tests {
     #[test]
     fn fields_round_trip() {
         for &(capacity, align) in &[(0, 16), (1, 16), (64, 32), (4096, 4096), (MAX_CAPACITY, 16)] {
-            let info = SpaceInfo::new(capacity, align, Fallback::Refuse);
+            let info = SpaceInfo::new(capacity, align, Fallback::StackOnly);
             assert_eq!(info.capacity(), capacity);
             assert_eq!(info.align(), align);
-            assert_eq!(info.fallback(), Fallback::Refuse);
+            assert_eq!(info.fallback(), Fallback::StackOnly);
         }
         #[cfg(feature = "alloc")]
         assert_eq!(
@@ -215,17 +196,17 @@ mod tests {
 
     #[test]
     fn the_word_is_laid_out_as_documented() {
-        // room 65 from bit 8, align code log2(16) + 1 = 5 from bit 3, tag 1.
-        let word = SpaceInfo::new(64, 16, Fallback::Refuse).to_word();
-        assert_eq!(word, (65 << 8) | (5 << 3) | 1);
+        // room 65 from bit 9, align code log2(16) + 1 = 5 from bit 4, tag 1.
+        let word = SpaceInfo::new(64, 16, Fallback::StackOnly).to_word();
+        assert_eq!(word, (65 << 9) | (5 << 4) | 1);
         assert_eq!(SpaceInfo::from_word(word).capacity(), 64);
-        assert_eq!(MAX_CAPACITY, (usize::MAX >> 8) - 1);
+        assert_eq!(MAX_CAPACITY, (usize::MAX >> 9) - 1);
         assert_eq!(SpaceInfo::none(Fallback::Next).to_word(), 3);
     }
 
     #[test]
     fn fit_is_exact() {
-        let info = SpaceInfo::new(16, 16, Fallback::Refuse);
+        let info = SpaceInfo::new(16, 16, Fallback::StackOnly);
         assert!(info.fits::<[u8; 16]>());
         assert!(!info.fits::<[u8; 17]>());
         assert!(info.fits::<u128>());
@@ -236,12 +217,12 @@ mod tests {
         struct Align32;
         assert!(!info.fits::<Align32>());
         assert_eq!(info.misfit::<Align32>(), Some(FallbackReason::Alignment));
-        assert!(SpaceInfo::new(32, 32, Fallback::Refuse).fits::<Align32>());
+        assert!(SpaceInfo::new(32, 32, Fallback::StackOnly).fits::<Align32>());
     }
 
     #[test]
     fn no_space_fits_nothing() {
-        let info = SpaceInfo::none(Fallback::Refuse);
+        let info = SpaceInfo::none(Fallback::StackOnly);
         assert_eq!((info.capacity(), info.align()), (0, 0));
         assert!(!info.fits::<()>());
         assert_eq!(info.misfit::<()>(), Some(FallbackReason::NoSpace));
@@ -250,12 +231,12 @@ mod tests {
     #[test]
     #[should_panic(expected = "capacity too large")]
     fn capacity_is_bounded() {
-        let _ = SpaceInfo::new(MAX_CAPACITY + 1, 16, Fallback::Refuse);
+        let _ = SpaceInfo::new(MAX_CAPACITY + 1, 16, Fallback::StackOnly);
     }
 
     #[test]
     #[should_panic(expected = "at least 16")]
     fn alignment_is_at_least_16() {
-        let _ = SpaceInfo::new(64, 8, Fallback::Refuse);
+        let _ = SpaceInfo::new(64, 8, Fallback::StackOnly);
     }
 }

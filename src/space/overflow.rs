@@ -5,30 +5,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 
-use crate::space::SpaceInfo;
-
-/// Why a future did not fit the caller's space.
-///
-/// # Example
-///
-/// ```
-/// use core::pin::pin;
-/// use stackslot::{FallbackReason, Slot};
-///
-/// let mut slot = pin!(Slot::<16>::new());
-/// let bytes = [0u8; 32];
-/// let err = slot.as_mut().stack_only().try_emplace(async move { bytes.len() }).unwrap_err();
-/// assert_eq!(err.reason(), FallbackReason::Size);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FallbackReason {
-    /// The scratch had no space at all ([`Scratch::boxed`](crate::Scratch::boxed)).
-    NoSpace,
-    /// The future is larger than the space.
-    Size,
-    /// The future is small enough but more aligned than the space.
-    Alignment,
-}
+use crate::space::{FallbackReason, SpaceInfo};
 
 /// A future that did not fit the caller's space, given back by
 /// [`Scratch::try_emplace`](crate::Scratch::try_emplace).

@@ -6,7 +6,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::raw::RawFuture;
+use crate::future::RawFuture;
 
 /// A type-erased, `Send` future that lives in the caller's space or on the
 /// heap: what a dyn-compatible async method returns.

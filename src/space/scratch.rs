@@ -5,19 +5,19 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-#[cfg(feature = "alloc")]
-use crate::boxed::HeapBlock;
-use crate::header::{Header, Link};
-#[cfg(feature = "alloc")]
-use crate::heap_slot::HeapSlot;
-use crate::overflow::{Overflow, stack_only_overflow};
-use crate::raw::RawFuture;
-use crate::raw::Reservation;
-#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
-use crate::side_stack;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
+use crate::future::RawFuture;
+use crate::future::Reservation;
+use crate::future::{LocalSlotFuture, SlotFuture};
 use crate::space::{Fallback, SpaceInfo};
-use crate::vtable::InSpace;
+use crate::space::{Header, Link};
+use crate::space::{Overflow, stack_only_overflow};
+#[cfg(feature = "alloc")]
+use crate::storage::HeapBlock;
+#[cfg(feature = "alloc")]
+use crate::storage::HeapSlot;
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+#[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+use crate::storage::SideStackControl;
 
 /// Space the caller lends to a callee for the future it returns, and what the
 /// callee may do when the future does not fit.
@@ -62,8 +62,12 @@ use crate::vtable::InSpace;
 /// # }
 /// ```
 pub struct Scratch<'s> {
-    /// The space's header; dangling when `info` describes no space
-    /// ([`Scratch::boxed`]), in which case nothing fits and it is never used.
+    /// Read as `info`'s fallback tag says (docs/ARCHITECTURE.md, "What a
+    /// scratch's pointer points to"): the header of the lent space (a slot,
+    /// a heap slot's buffer); for a side stack's scratch (`SideStack*`
+    /// tags, no space of its own), the whole side stack, its control block
+    /// first; for [`Scratch::boxed`] (no space, `Box` tag), dangling and
+    /// never used.
     space: NonNull<Header>,
     info: SpaceInfo,
     /// Borrows the space exclusively for `'s`.
@@ -71,16 +75,24 @@ pub struct Scratch<'s> {
 }
 
 impl<'s> Scratch<'s> {
-    /// A scratch over the space headed by `space`.
+    /// A scratch over the space headed by `space`, or over the storage that
+    /// `info`'s fallback reads `space` as.
     ///
     /// # Safety
     ///
-    /// - `space` points to a vacant, live [`Header`] followed by bytes such
-    ///   that any `F` with `info.fits::<F>()` fits at
-    ///   [`future_offset::<F>`](crate::header::future_offset) (see
-    ///   [`InSpace::place`]), and the pointer may write the whole space.
-    /// - The space is borrowed exclusively for `'s` and, when `'s` ends, is
-    ///   not reused or freed before [`Header::assert_vacant`] is checked.
+    /// - When `info` has a space: `space` points to a vacant, live
+    ///   [`Header`] followed by bytes such that any `F` with
+    ///   `info.fits::<F>()` fits at
+    ///   [`future_offset::<F, Header>`](crate::block::future_offset), and the
+    ///   pointer may write the whole space; the header's [`Link`] is what
+    ///   `info`'s fallback needs (`Grow`, `Next`, `Arena`).
+    /// - When it has none, `space` is what its fallback reads: the whole
+    ///   side stack for the `SideStack*` tags (see
+    ///   `SideStackControl::try_reserve`); unused for `Box` and `StackOnly`.
+    /// - What `space` points to is borrowed exclusively (a side stack:
+    ///   shared) for `'s` and, when `'s` ends, is not reused or freed before
+    ///   its owner checked its occupancy
+    ///   ([`Occupancy::assert_vacant`](crate::block::Occupancy::assert_vacant)).
     #[inline(always)]
     pub(crate) unsafe fn from_space(space: NonNull<Header>, info: SpaceInfo) -> Self {
         Scratch {
@@ -165,7 +177,7 @@ impl<'s> Scratch<'s> {
             Fallback::Box | Fallback::Grow => true,
             #[cfg(feature = "bumpalo")]
             Fallback::Arena => true,
-            Fallback::Refuse => false,
+            Fallback::StackOnly => false,
             Fallback::Next => self.next().may_allocate(),
             #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             Fallback::SideStack => false,
@@ -254,7 +266,7 @@ impl<'s> Scratch<'s> {
     where
         F: Future + Send + 's,
     {
-        SlotFuture::from_raw(self.place(f))
+        SlotFuture::from_raw(self.emplace_raw(f))
     }
 
     /// [`emplace`](Scratch::emplace) for a future that need not be `Send`.
@@ -285,7 +297,7 @@ impl<'s> Scratch<'s> {
     where
         F: Future + 's,
     {
-        LocalSlotFuture::from_raw(self.place(f))
+        LocalSlotFuture::from_raw(self.emplace_raw(f))
     }
 
     /// Places `f` in the lent space when it fits; never allocates. Otherwise
@@ -314,7 +326,7 @@ impl<'s> Scratch<'s> {
     where
         F: Future + Send + 's,
     {
-        self.try_place(f).map(SlotFuture::from_raw)
+        self.try_emplace_raw(f).map(SlotFuture::from_raw)
     }
 
     /// [`try_emplace`](Scratch::try_emplace) for a future that need not be
@@ -343,7 +355,7 @@ impl<'s> Scratch<'s> {
     where
         F: Future + 's,
     {
-        self.try_place(f).map(LocalSlotFuture::from_raw)
+        self.try_emplace_raw(f).map(LocalSlotFuture::from_raw)
     }
 
     /// The space when a `F` fits it.
@@ -362,13 +374,13 @@ impl<'s> Scratch<'s> {
     ///
     /// `space` is the space of a scratch borrowed for `'s`, and `F` fits it.
     #[inline(always)]
-    unsafe fn reserve_in<F: Future + 's>(space: NonNull<Header>) -> Reservation<'s, F::Output> {
+    unsafe fn reserve_in<F: Future + 's>(space: NonNull<Header>) -> Reservation<'s, F> {
         // SAFETY: `from_space`'s contract gives a live, vacant space,
         // exclusively borrowed for `'s`, in which every fitting `F` fits at
         // its offset; nothing else borrows the header during this call.
         unsafe {
             Header::record::<F>(space, None);
-            InSpace::<F, Header>::reserve(space)
+            Reservation::in_block(space)
         }
     }
 
@@ -380,13 +392,11 @@ impl<'s> Scratch<'s> {
     /// not a load from the vtable after the two arms join.
     #[inline(always)]
     #[track_caller]
-    pub(crate) fn place<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
+    pub(crate) fn emplace_raw<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
         match self.space_for::<F>() {
-            // SAFETY: the space of this scratch, which `F` fits; the
-            // reservation is for `F`.
-            Some(space) => unsafe { Self::reserve_in::<F>(space).fill(f) },
-            // SAFETY: the reservation is for `F`.
-            None => unsafe { self.reserve_elsewhere::<F>().fill(f) },
+            // SAFETY: the space of this scratch, which `F` fits.
+            Some(space) => unsafe { Self::reserve_in::<F>(space) }.fill(f),
+            None => self.reserve_elsewhere::<F>().fill(f),
         }
     }
 
@@ -397,7 +407,7 @@ impl<'s> Scratch<'s> {
     ///
     /// As [`Scratch::emplace`].
     #[track_caller]
-    pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F::Output> {
+    pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F> {
         match self.space_for::<F>() {
             // SAFETY: the space of this scratch, which `F` fits.
             Some(space) => unsafe { Self::reserve_in::<F>(space) },
@@ -408,15 +418,21 @@ impl<'s> Scratch<'s> {
     /// Where a `F` that does not fit the space goes, as the fallback says.
     /// Panics for a space that may not allocate (the future, still owned by
     /// the caller, is dropped while unwinding).
+    ///
+    /// This is the crate's one deliberate cycle between layers: the space
+    /// layer calls into the storages (which lend scratches). The fallbacks
+    /// are a closed set, so a `match` on the tag makes every call static; a
+    /// trait object or a function pointer in the scratch would cost an
+    /// indirect call and a third word (docs/ARCHITECTURE.md, "Layers").
     #[cold]
     #[inline(never)]
     #[track_caller]
-    fn reserve_elsewhere<F: Future + 's>(self) -> Reservation<'s, F::Output> {
+    fn reserve_elsewhere<F: Future + 's>(self) -> Reservation<'s, F> {
         self.record_misfit::<F>();
         match self.info.fallback() {
             #[cfg(feature = "alloc")]
             Fallback::Box => HeapBlock::reserve::<F>(),
-            Fallback::Refuse => stack_only_overflow::<F>(self.info),
+            Fallback::StackOnly => stack_only_overflow::<F>(self.info),
             #[cfg(feature = "alloc")]
             // SAFETY: a `Grow` space is lent by `HeapSlot::scratch`, whose
             // link points to the heap slot, exclusively borrowed for `'s`.
@@ -427,13 +443,13 @@ impl<'s> Scratch<'s> {
             // points to an arena borrowed for `'s`; a scratch stays on its
             // thread.
             Fallback::Arena => unsafe {
-                crate::arena::Arena::reserve::<F>(Header::link(self.space))
+                crate::storage::Arena::reserve::<F>(Header::link(self.space))
             },
             #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             Fallback::SideStack => {
                 // SAFETY: a side stack's scratch points to the whole stack,
                 // borrowed for `'s` (`SideStack::lend`).
-                match unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) } {
+                match unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) } {
                     Ok(reservation) => reservation,
                     Err(space) => stack_only_overflow::<F>(space),
                 }
@@ -444,7 +460,7 @@ impl<'s> Scratch<'s> {
             ))]
             Fallback::SideStackOrBox => {
                 // SAFETY: as above.
-                unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) }
+                unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) }
                     .unwrap_or_else(|_| HeapBlock::reserve::<F>())
             }
         }
@@ -453,13 +469,12 @@ impl<'s> Scratch<'s> {
     /// Places `f` in a space of this scratch (or of the ones it hands on
     /// to) without allocating, or gives it back.
     #[inline(always)]
-    pub(crate) fn try_place<F: Future + 's>(
+    pub(crate) fn try_emplace_raw<F: Future + 's>(
         self,
         f: F,
     ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
         match self.try_reserve::<F>() {
-            // SAFETY: the reservation is for `F`.
-            Ok(reservation) => Ok(unsafe { reservation.fill(f) }),
+            Ok(reservation) => Ok(reservation.fill(f)),
             Err(space) => Err(Overflow::new(f, space)),
         }
     }
@@ -467,9 +482,7 @@ impl<'s> Scratch<'s> {
     /// A reservation for a `F` in the spaces this scratch offers without
     /// allocating, or the last space that refused it.
     #[inline]
-    pub(crate) fn try_reserve<F: Future + 's>(
-        self,
-    ) -> Result<Reservation<'s, F::Output>, SpaceInfo> {
+    pub(crate) fn try_reserve<F: Future + 's>(self) -> Result<Reservation<'s, F>, SpaceInfo> {
         if let Some(space) = self.space_for::<F>() {
             // SAFETY: the space of this scratch, which `F` fits.
             return Ok(unsafe { Self::reserve_in::<F>(space) });
@@ -480,14 +493,14 @@ impl<'s> Scratch<'s> {
             #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             // SAFETY: a side stack's scratch points to the whole stack,
             // borrowed for `'s` (`SideStack::lend`).
-            Fallback::SideStack => unsafe { side_stack::Core::try_reserve::<F>(self.space.cast()) },
+            Fallback::SideStack => unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) },
             #[cfg(all(
                 feature = "alloc",
                 any(target_has_atomic = "8", feature = "portable-atomic")
             ))]
             // SAFETY: as above.
             Fallback::SideStackOrBox => unsafe {
-                side_stack::Core::try_reserve::<F>(self.space.cast())
+                SideStackControl::try_reserve::<F>(self.space.cast())
             },
             _ => Err(self.info),
         }

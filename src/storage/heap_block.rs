@@ -7,10 +7,9 @@ use core::ptr::NonNull;
 
 use alloc::alloc::{alloc, dealloc, handle_alloc_error};
 
-use crate::header::{BlockHeader, block_size_align};
-use crate::leak::Occupancy;
-use crate::raw::Reservation;
-use crate::vtable::InSpace;
+use crate::block::Occupancy;
+use crate::block::{BlockHeader, block_layout};
+use crate::future::Reservation;
 
 /// The header of a heap block: one boxed future.
 #[repr(C)]
@@ -21,14 +20,11 @@ pub(crate) struct HeapBlock {
 impl HeapBlock {
     /// The block for a `F`: the header, then the future at its offset.
     fn layout<F>() -> Layout {
-        let (size, align) = block_size_align::<F, HeapBlock>();
-        // A future's size is at most `isize::MAX` rounded down to its
-        // alignment, so only the header could overflow the layout.
-        Layout::from_size_align(size, align).expect("stackslot: future too large for a heap block")
+        block_layout::<F, HeapBlock>()
     }
 
     /// Allocates a block for a `F` and reserves it. One allocation.
-    pub(crate) fn reserve<'s, F: Future + 's>() -> Reservation<'s, F::Output> {
+    pub(crate) fn reserve<'s, F: Future + 's>() -> Reservation<'s, F> {
         let layout = Self::layout::<F>();
         // SAFETY: the layout's size is not zero (it holds a header).
         let Some(block) = NonNull::new(unsafe { alloc(layout) }.cast::<HeapBlock>()) else {
@@ -43,7 +39,7 @@ impl HeapBlock {
         // SAFETY: the block is vacant, aligned to at least `F`'s alignment,
         // holds `F` at its offset, and is freed only by `release`, once the
         // future is gone.
-        unsafe { InSpace::<F, HeapBlock>::reserve(block) }
+        unsafe { Reservation::in_block(block) }
     }
 }
 

@@ -8,15 +8,15 @@ use core::mem::{MaybeUninit, align_of, size_of};
 use core::pin::Pin;
 use core::ptr::NonNull;
 
-use crate::align::{Align16, Alignment};
-use crate::header::Header;
+use crate::block::Event;
+use crate::future::{LocalSlotFuture, SlotFuture};
+use crate::space::Header;
 #[cfg(feature = "bumpalo")]
-use crate::header::Link;
-use crate::leak::Event;
-use crate::scratch::Scratch;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
+use crate::space::Link;
+use crate::space::Scratch;
+use crate::space::Stats;
+use crate::space::{Align16, Alignment};
 use crate::space::{Fallback, MAX_CAPACITY, SpaceInfo};
-use crate::stats::Stats;
 
 const STORAGE: &str = "a slot";
 
@@ -171,8 +171,8 @@ pub type Slot4K = Slot<4096>;
 
 impl<const N: usize, A: Alignment> Slot<N, A> {
     #[cfg(feature = "alloc")]
-    pub(crate) const BOXING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Box);
-    pub(crate) const REFUSING: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Refuse);
+    pub(crate) const OR_BOX: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Box);
+    pub(crate) const STACK_ONLY: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::StackOnly);
     const CHAINED: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Next);
     #[cfg(feature = "bumpalo")]
     const ARENA: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Arena);
@@ -259,7 +259,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     #[cfg(feature = "alloc")]
     #[inline]
     pub fn or_box(self: Pin<&mut Self>) -> Scratch<'_> {
-        self.lend(Self::BOXING)
+        self.lend(Self::OR_BOX)
     }
 
     /// Lends the slot; the callee may never allocate. A future that does not
@@ -281,7 +281,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// ```
     #[inline]
     pub fn stack_only(self: Pin<&mut Self>) -> Scratch<'_> {
-        self.lend(Self::REFUSING)
+        self.lend(Self::STACK_ONLY)
     }
 
     /// Places `f` in this slot, where both types are known: never allocates,

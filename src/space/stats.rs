@@ -12,7 +12,7 @@
 
 use core::mem::size_of;
 
-use crate::overflow::FallbackReason;
+use crate::space::FallbackReason;
 
 /// The named size classes, in bytes: the capacities of [`Slot64`](crate::Slot64)
 /// to [`Slot4K`](crate::Slot4K).

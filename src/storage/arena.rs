@@ -1,7 +1,6 @@
 //! [`Arena`]: a bump arena as a slot's fallback, that cannot be reset under
 //! a live future.
 
-use core::alloc::Layout;
 use core::cell::Cell;
 use core::fmt;
 use core::future::Future;
@@ -9,10 +8,10 @@ use core::ptr::NonNull;
 
 use bumpalo::Bump;
 
-use crate::header::{BlockHeader, Link, block_size_align, occupancy};
-use crate::leak::{Event, Occupancy};
-use crate::raw::Reservation;
-use crate::vtable::InSpace;
+use crate::block::{BlockHeader, block_layout, occupancy};
+use crate::block::{Event, Occupancy};
+use crate::future::Reservation;
+use crate::space::Link;
 
 const STORAGE: &str = "an arena";
 
@@ -180,12 +179,10 @@ impl Arena {
     ///
     /// `link` was set by [`Slot::or_arena`](crate::Slot::or_arena) with an
     /// arena borrowed for `'s`, on this thread.
-    pub(crate) unsafe fn reserve<'s, F: Future + 's>(link: Link) -> Reservation<'s, F::Output> {
+    pub(crate) unsafe fn reserve<'s, F: Future + 's>(link: Link) -> Reservation<'s, F> {
         // SAFETY: the link points to an arena borrowed for `'s` (contract).
         let arena = unsafe { &*link.ptr.cast::<Arena>() };
-        let (size, align) = block_size_align::<F, ArenaBlock>();
-        let layout = Layout::from_size_align(size, align)
-            .expect("stackslot: future too large for an arena block");
+        let layout = block_layout::<F, ArenaBlock>();
         let block = arena.bump.alloc_layout(layout).cast::<ArenaBlock>();
         // SAFETY: a fresh bump allocation, aligned for the header.
         unsafe {
@@ -199,7 +196,7 @@ impl Arena {
         // holds `F` at its offset, and is not reused before `reset`, which
         // needs the arena's `&mut` (so the handle, borrowing it for `'s`, is
         // gone) and checks the occupancy first.
-        unsafe { InSpace::<F, ArenaBlock>::reserve(block) }
+        unsafe { Reservation::in_block(block) }
     }
 }
 

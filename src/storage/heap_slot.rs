@@ -8,13 +8,13 @@ use core::ptr::NonNull;
 
 use alloc::alloc::{alloc, dealloc, handle_alloc_error};
 
-use crate::header::{Header, Link, occupancy};
-use crate::leak::Event;
-use crate::raw::Reservation;
-use crate::scratch::Scratch;
+use crate::block::Event;
+use crate::block::occupancy;
+use crate::future::Reservation;
+use crate::space::Scratch;
+use crate::space::Stats;
 use crate::space::{Fallback, MIN_SPACE_ALIGN, SpaceInfo};
-use crate::stats::Stats;
-use crate::vtable::InSpace;
+use crate::space::{Header, Link};
 
 const STORAGE: &str = "a heap slot";
 
@@ -326,9 +326,7 @@ impl HeapSlot {
     /// `link` was set by [`HeapSlot::scratch`] for a scratch borrowed for
     /// `'s`, whose space is vacant, and nothing else accesses the heap slot
     /// during the call.
-    pub(crate) unsafe fn grow_and_reserve<'s, F: Future + 's>(
-        link: Link,
-    ) -> Reservation<'s, F::Output> {
+    pub(crate) unsafe fn grow_and_reserve<'s, F: Future + 's>(link: Link) -> Reservation<'s, F> {
         // SAFETY: the link points to the heap slot, borrowed exclusively by
         // the scratch (contract).
         let this = unsafe { &mut *link.ptr.cast_mut().cast::<HeapSlot>() };
@@ -336,7 +334,7 @@ impl HeapSlot {
         // SAFETY: the new buffer is vacant, aligned to at least `F`'s
         // alignment and holds `F` at its offset (capacity >= size_of::<F>()),
         // and it stays borrowed for `'s` through the scratch.
-        unsafe { InSpace::<F, Header>::reserve(buffer) }
+        unsafe { Reservation::in_block(buffer) }
     }
 }
 

@@ -3,40 +3,57 @@
 //! and its vtable; and the reservation a future is written into.
 
 use core::future::Future;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::vtable::{Done, VTable};
+use super::vtable::{Done, InSpace, VTable};
+use crate::block::{BlockHeader, OccupantOf, occupancy};
 
-/// A block reserved for a future that is about to be written into it: the
-/// data pointer and vtable of its handle-to-be. Writing the future where it
-/// will live, rather than building it elsewhere and moving it, spares a
-/// copy of a possibly large future on the fallback paths.
+/// A block reserved for a future of type `F` that is about to be written
+/// into it: the data pointer and vtable of its handle-to-be. Writing the
+/// future where it will live, rather than building it elsewhere and moving
+/// it, spares a copy of a possibly large future on the fallback paths. The
+/// type says which future fits, so filling it is safe.
 #[must_use = "a reservation holds a block until it is filled"]
-pub(crate) struct Reservation<'s, T> {
+pub(crate) struct Reservation<'s, F: Future> {
     data: NonNull<u8>,
-    vtable: &'s VTable<T>,
+    vtable: &'s VTable<F::Output>,
+    _future: PhantomData<fn(F)>,
 }
 
-impl<'s, T> Reservation<'s, T> {
+impl<'s, F: Future + 's> Reservation<'s, F> {
+    /// Reserves the block headed by `block` for a `F`, recording the
+    /// occupant when the block's record must know it.
+    ///
     /// # Safety
     ///
-    /// `vtable` is the vtable of the future type the block at `data` was
-    /// reserved for, and the block holds one at `vtable.offset`.
+    /// - `block` points to a live `H` followed by at least
+    ///   `future_offset::<F, H>() + size_of::<F>()` bytes, and is aligned to
+    ///   at least `align_of::<F>()`; the pointer may write the whole block.
+    /// - The block is vacant, and stays valid and unused by anyone else
+    ///   until the handle made from the reservation is dropped or completes,
+    ///   or, if the handle is leaked, until the owner finds the occupancy
+    ///   record vacant.
     #[inline(always)]
-    pub(crate) unsafe fn new(data: NonNull<u8>, vtable: &'s VTable<T>) -> Self {
-        Reservation { data, vtable }
+    pub(crate) unsafe fn in_block<H: BlockHeader>(block: NonNull<H>) -> Self {
+        if InSpace::<F, H>::RECORDED {
+            // SAFETY: the block is live (contract), vacant and not yet lent
+            // to a handle: no other thread looks at its record.
+            unsafe { occupancy(block).occupy(&OccupantOf::<F>::RECORD) };
+        }
+        Reservation {
+            data: block.cast(),
+            vtable: &InSpace::<F, H>::VTABLE,
+            _future: PhantomData,
+        }
     }
 
     /// Writes `f` into the block and returns its handle.
-    ///
-    /// # Safety
-    ///
-    /// `F` is the type the reservation was made for.
     #[inline(always)]
-    pub(crate) unsafe fn fill<F: Future<Output = T>>(self, f: F) -> RawFuture<'s, T> {
-        // SAFETY: the block holds a `F` at `offset`, aligned (contract of
-        // `new` and of this function).
+    pub(crate) fn fill(self, f: F) -> RawFuture<'s, F::Output> {
+        // SAFETY: the block holds a `F` at the vtable's offset, aligned, and
+        // may be written (`in_block`'s contract, for this very `F`).
         unsafe { self.data.add(self.vtable.offset).cast::<F>().write(f) };
         RawFuture {
             data: self.data,

@@ -14,8 +14,8 @@
 use core::future::Future;
 use core::pin::Pin;
 
-use crate::scratch::Scratch;
-use crate::slot_future::{LocalSlotFuture, SlotFuture};
+use crate::future::{LocalSlotFuture, SlotFuture};
+use crate::space::Scratch;
 
 /// Where a callee's futures go: the placement policy of an [`Adapter`].
 ///

@@ -1,0 +1,10 @@
+//! The type-erased future: the reservation a future is written into, the
+//! per-type vtable that polls and drops it in its block, and the two-word
+//! handles the caller awaits.
+
+mod handle;
+mod raw;
+mod vtable;
+
+pub use handle::{LocalSlotFuture, SlotFuture};
+pub(crate) use raw::{RawFuture, Reservation};

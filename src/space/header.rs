@@ -1,0 +1,105 @@
+//! The header of a space: who occupies it, what its fallback needs (the
+//! [`Link`]), and its counters. A slot and a heap slot's buffer start with
+//! one; it is the header of the block that a future placed in the space
+//! occupies.
+
+use core::ptr::NonNull;
+
+use crate::block::{BlockHeader, Occupancy};
+use crate::space::{FallbackReason, Stats};
+/// What a space's fallback needs to find its way, set when the space is
+/// lent (see [`Fallback`](crate::space::Fallback)): a pointer and a word.
+///
+/// It is only read by the fallback of a scratch over the space, during the
+/// scratch's exclusive borrow; a stale link is never dereferenced.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Link {
+    pub(crate) ptr: *const (),
+    pub(crate) word: usize,
+}
+
+// SAFETY: a `Link` is plain data to every owner of a header; it is
+// dereferenced only by the fallback of the scratch that set it, on the
+// scratch's thread (a `Scratch` is neither `Send` nor `Sync`), while the
+// scratch borrows what the pointer points to.
+unsafe impl Send for Link {}
+// SAFETY: as for `Send`: a shared `Link` is never dereferenced.
+unsafe impl Sync for Link {}
+
+/// The header of a space: occupancy, fallback link and counters.
+#[repr(C)]
+#[derive(Debug)]
+pub(crate) struct Header {
+    occupancy: Occupancy,
+    link: Link,
+    stats: Stats,
+}
+
+// SAFETY: `repr(C)`, and the first field is the `Occupancy`.
+unsafe impl BlockHeader for Header {
+    const INLINE: bool = true;
+}
+
+impl Header {
+    /// An empty header with zeroed counters.
+    pub(crate) const fn new() -> Self {
+        Header {
+            occupancy: Occupancy::vacant(),
+            link: Link {
+                ptr: core::ptr::null(),
+                word: 0,
+            },
+            stats: Stats::new(),
+        }
+    }
+
+    /// Who occupies the space.
+    pub(crate) fn occupancy(&self) -> &Occupancy {
+        &self.occupancy
+    }
+
+    /// A copy of the counters.
+    pub(crate) fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Replaces the counters.
+    pub(crate) fn set_stats(&mut self, stats: Stats) {
+        self.stats = stats;
+    }
+
+    /// Counts an emplacement of a `F` offered to the space.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live header that no reference currently borrows.
+    #[inline(always)]
+    pub(crate) unsafe fn record<F>(this: NonNull<Self>, fallback: Option<FallbackReason>) {
+        // SAFETY: the caller guarantees a live, unborrowed header; the
+        // `&mut Stats` made here lives only for the `record_for` call.
+        unsafe { (*this.as_ptr()).stats.record_for::<F>(fallback) }
+    }
+
+    /// Sets what the space's fallback needs.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live header that no reference currently borrows.
+    #[inline(always)]
+    pub(crate) unsafe fn set_link(this: NonNull<Self>, link: Link) {
+        // SAFETY: the caller guarantees a live, unborrowed header.
+        unsafe { (*this.as_ptr()).link = link }
+    }
+
+    /// What the space's fallback needs, as set by [`Header::set_link`].
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live header that no reference currently borrows
+    /// mutably.
+    #[inline(always)]
+    pub(crate) unsafe fn link(this: NonNull<Self>) -> Link {
+        // SAFETY: the caller guarantees a live header.
+        unsafe { (*this.as_ptr()).link }
+    }
+}
