@@ -113,8 +113,9 @@
 //! | nothing: the future escapes the frame | [`Scratch::boxed`] | always the heap |
 //!
 //! On the callee's side, [`Adapter`]s with a [`Strategy`] decide where the
-//! futures of `&mut self` methods go: [`Boxing`], [`CachedBox`],
-//! [`Inline`] and [`StackOnly`]; the [`strategy`] module compares them.
+//! futures of `&mut self` methods go: [`BoxingAdapter`], [`CachedBoxAdapter`],
+//! [`InlineAdapter`] and [`StackOnlyAdapter`]; the [`strategy`] module
+//! compares their strategies.
 //!
 //! Heap allocations over 10,000 calls of one `&mut self` method through a
 //! dyn trait (`tests/strategies.rs`, which asserts these numbers; "large"
@@ -128,10 +129,10 @@
 //! | `Slot<64>` then `HeapSlot` | 0 | 1 |
 //! | `Slot<64>`, `or_arena`, arena reset every 100 calls | 0 | 7 (arena chunks) |
 //! | `SideStack<4096>` | 0 | 0 |
-//! | `Slot<64>` / plain implementor or [`Boxing`] | 0 | 10,000 |
-//! | `Slot<64>` / [`CachedBox`] | 0 | 1 |
-//! | `Slot<64>` / [`Inline<_, 1024>`](Inline) | 0 | 0 |
-//! | `Slot<64>` / [`StackOnly<_, 1024>`](StackOnly) | 0 | 0 |
+//! | `Slot<64>` / plain implementor or [`BoxingAdapter`] | 0 | 10,000 |
+//! | `Slot<64>` / [`CachedBoxAdapter`] | 0 | 1 |
+//! | `Slot<64>` / [`InlineAdapter<_, 1024>`](InlineAdapter) | 0 | 0 |
+//! | `Slot<64>` / [`StackOnlyAdapter<_, 1024>`](StackOnlyAdapter) | 0 | 0 |
 //!
 //! Which to pick for a call site, with the report's measurements: the
 //! [`guide`].
@@ -241,10 +242,10 @@ pub use stream::{LocalSlotStream, SlotStream};
 /// # Example
 ///
 /// ```
-/// let adapter = stackslot::Boxing::new(String::from("implementor"));
+/// let adapter = stackslot::BoxingAdapter::new(String::from("implementor"));
 /// assert_eq!(adapter.inner(), "implementor");
 /// ```
-pub type Boxing<T> = Adapter<T, strategy::Boxing>;
+pub type BoxingAdapter<T> = Adapter<T, strategy::Boxing>;
 
 /// An implementor whose `&mut self` futures that do not fit the caller's
 /// space go to one heap buffer the adapter keeps; see
@@ -253,11 +254,11 @@ pub type Boxing<T> = Adapter<T, strategy::Boxing>;
 /// # Example
 ///
 /// ```
-/// let adapter = stackslot::CachedBox::new(5u8);
+/// let adapter = stackslot::CachedBoxAdapter::new(5u8);
 /// assert_eq!(adapter.parts().1.cache().capacity(), 0);
 /// ```
 #[cfg(feature = "alloc")]
-pub type CachedBox<T> = Adapter<T, strategy::CachedBox>;
+pub type CachedBoxAdapter<T> = Adapter<T, strategy::CachedBox>;
 
 /// An implementor with an `N`-byte slot of its own for the futures of its
 /// `&mut self` methods; used pinned. See [`strategy::Inline`].
@@ -265,10 +266,10 @@ pub type CachedBox<T> = Adapter<T, strategy::CachedBox>;
 /// # Example
 ///
 /// ```
-/// let adapter = core::pin::pin!(stackslot::Inline::<_, 256>::new(5u8));
+/// let adapter = core::pin::pin!(stackslot::InlineAdapter::<_, 256>::new(5u8));
 /// assert_eq!(adapter.parts().1.stats().emplacements(), 0);
 /// ```
-pub type Inline<T, const N: usize, A = Align16> = Adapter<T, strategy::Inline<N, A>>;
+pub type InlineAdapter<T, const N: usize, A = Align16> = Adapter<T, strategy::Inline<N, A>>;
 
 /// An implementor that never allocates: an `N`-byte slot of its own for its
 /// `&mut self` futures (checked at build time), the caller's space or a
@@ -277,10 +278,10 @@ pub type Inline<T, const N: usize, A = Align16> = Adapter<T, strategy::Inline<N,
 /// # Example
 ///
 /// ```
-/// let adapter = core::pin::pin!(stackslot::StackOnly::<_, 256>::new(5u8));
+/// let adapter = core::pin::pin!(stackslot::StackOnlyAdapter::<_, 256>::new(5u8));
 /// assert_eq!(*adapter.inner(), 5);
 /// ```
-pub type StackOnly<T, const N: usize, A = Align16> = Adapter<T, strategy::StackOnly<N, A>>;
+pub type StackOnlyAdapter<T, const N: usize, A = Align16> = Adapter<T, strategy::StackOnly<N, A>>;
 
 // Two words each: they travel in registers (docs/ARCHITECTURE.md, "Layout
 // decisions").

@@ -1,6 +1,6 @@
 //! The strategy hook: the generated impls for `Adapter<T, S>` (strategy
 //! `Unpin`) and `Pin<&mut Adapter<T, S>>` (any strategy) next to the blanket
-//! impl, with `Boxing` and with a `!Unpin` strategy written here, as a new
+//! impl, with `BoxingAdapter` and with a `!Unpin` strategy written here, as a new
 //! strategy would be.
 #![cfg(all(feature = "macros", feature = "alloc"))]
 
@@ -12,7 +12,7 @@ use core::marker::PhantomPinned;
 use core::pin::{Pin, pin};
 
 use common::run;
-use stackslot::{Adapter, Boxing, LocalSlotFuture, Scratch, Slot, SlotFuture, Strategy};
+use stackslot::{Adapter, BoxingAdapter, LocalSlotFuture, Scratch, Slot, SlotFuture, Strategy};
 use static_assertions::{assert_impl_all, assert_not_impl_any};
 use traits::DynCounter;
 
@@ -115,13 +115,13 @@ impl Strategy for Tally {
 // `Adapter` and `Pin` are foreign types and `Counter` is local, so no
 // other crate can make `Adapter<T, S>: Counter` hold.
 assert_impl_all!(Plain: DynCounter);
-assert_impl_all!(Boxing<Plain>: DynCounter);
-assert_impl_all!(Pin<&mut Boxing<Plain>>: DynCounter);
+assert_impl_all!(BoxingAdapter<Plain>: DynCounter);
+assert_impl_all!(Pin<&mut BoxingAdapter<Plain>>: DynCounter);
 assert_impl_all!(Pin<&mut Adapter<Plain, Tally>>: DynCounter);
 // A `!Unpin` strategy is used pinned only.
 assert_not_impl_any!(Adapter<Plain, Tally>: DynCounter);
 // An adapter of a type that does not implement the trait is not one.
-assert_not_impl_any!(Boxing<String>: DynCounter);
+assert_not_impl_any!(BoxingAdapter<String>: DynCounter);
 
 /// Coherence again: a type that does not implement `Counter` may implement
 /// `DynCounter` by hand next to the blanket impl.
@@ -165,14 +165,14 @@ fn blanket_impl() {
 
 #[test]
 fn boxing_unpinned() {
-    let mut adapter = Boxing::new(Plain(1));
+    let mut adapter = BoxingAdapter::new(Plain(1));
     assert_eq!(exercise(&mut adapter), [3, 6, 6, 6]);
     assert_eq!(adapter.inner().0, 0);
 }
 
 #[test]
 fn boxing_pinned() {
-    let mut adapter = pin!(Boxing::new(Plain(1)));
+    let mut adapter = pin!(BoxingAdapter::new(Plain(1)));
     assert_eq!(exercise(&mut adapter), [3, 6, 6, 6]);
     assert_eq!(adapter.inner().0, 0);
 }
@@ -190,14 +190,14 @@ fn a_hand_written_impl_coexists() {
     assert_eq!(exercise(&mut HandWritten(1)), [3, 6, 6, 6]);
 }
 
-/// The crate's own strategies through the generated trait: `CachedBox`
-/// (unpinned), `Inline` and `StackOnly` (pinned, as their slots require).
+/// The crate's own strategies through the generated trait: `CachedBoxAdapter`
+/// (unpinned), `InlineAdapter` and `StackOnlyAdapter` (pinned, as their slots require).
 #[test]
 fn the_crate_strategies_work_through_the_generated_trait() {
-    use stackslot::{CachedBox, Inline, StackOnly};
+    use stackslot::{CachedBoxAdapter, InlineAdapter, StackOnlyAdapter};
     // The caller lends no room at all: every `add` future is a miss there.
     let mut caller = pin!(Slot::<0>::new());
-    let mut cached = CachedBox::new(Plain(0));
+    let mut cached = CachedBoxAdapter::new(Plain(0));
     let (allocs, sum) = common::alloc_count::count(|| {
         (1..=10)
             .map(|i| {
@@ -210,7 +210,7 @@ fn the_crate_strategies_work_through_the_generated_trait() {
     });
     assert_eq!((allocs, sum), (1, Some(55)), "the cache is allocated once");
 
-    let mut inline = pin!(Inline::<_, 128>::new(Plain(0)));
+    let mut inline = pin!(InlineAdapter::<_, 128>::new(Plain(0)));
     let (allocs, sum) = common::alloc_count::count(|| {
         (1..=10)
             .map(|i| {
@@ -224,7 +224,7 @@ fn the_crate_strategies_work_through_the_generated_trait() {
     assert_eq!((allocs, sum), (0, Some(55)));
     assert_eq!(inline.parts().1.stats().hits(), 10);
 
-    let mut stack_only = pin!(StackOnly::<_, 128>::new(Plain(0)));
+    let mut stack_only = pin!(StackOnlyAdapter::<_, 128>::new(Plain(0)));
     let (allocs, sum) = common::alloc_count::count(|| {
         (1..=10)
             .map(|i| {
@@ -249,6 +249,6 @@ fn the_crate_strategies_work_through_the_generated_trait() {
     assert_eq!(
         caller.stats().size_fallbacks(),
         10,
-        "only CachedBox's futures reached it"
+        "only CachedBoxAdapter's futures reached it"
     );
 }

@@ -1,5 +1,5 @@
 //! `#[dyn_trait]` on an async iterator (`&mut self`): through `&mut dyn`,
-//! through the generated wrapper, and through `Boxing` adapters, unpinned
+//! through the generated wrapper, and through `BoxingAdapter`s, unpinned
 //! and pinned; its associated type, const and plain method pass through.
 //!
 //! As in a library, the trait has a module of its own, implementors import
@@ -13,7 +13,7 @@ use core::pin::pin;
 
 use common::run;
 use implementors::{Chunks, Counter};
-use stackslot::{Boxing, LocalSlotFuture, Scratch, Slot};
+use stackslot::{BoxingAdapter, LocalSlotFuture, Scratch, Slot};
 use traits::{AsyncIteratorWithSlot, DynAsyncIterator};
 
 mod traits {
@@ -207,7 +207,7 @@ fn wrapper_over_a_dyn_target_in_an_async_fn() {
 
 #[test]
 fn boxing_adapter_unpinned() {
-    let mut adapter = Boxing::new(Counter { n: 3 });
+    let mut adapter = BoxingAdapter::new(Counter { n: 3 });
     let (items, hits, _) = run(&mut pin!(drain(&mut adapter)), 100);
     assert_eq!(items, [4, 5]);
     assert_eq!(hits, 3);
@@ -217,7 +217,7 @@ fn boxing_adapter_unpinned() {
 
 #[test]
 fn boxing_adapter_pinned() {
-    let mut adapter = pin!(Boxing::new(Counter { n: 2 }));
+    let mut adapter = pin!(BoxingAdapter::new(Counter { n: 2 }));
     let (items, hits, _) = run(&mut pin!(drain(&mut adapter)), 100);
     assert_eq!(items, [3, 4, 5]);
     assert_eq!(hits, 4);

@@ -38,7 +38,7 @@ fn generated_code_uses_the_given_path() {
     let mut slot = pin!(facade::Slot::<64>::new());
     let fut: facade::SlotFuture<'_, u8> = ping.ping(slot.as_mut().or_box(), 1);
     assert_eq!(run(&mut { fut }, 1), 2);
-    let adapter = facade::Boxing::new(Pong);
+    let adapter = facade::BoxingAdapter::new(Pong);
     let mut wrapper = PingWithSlot::new(&adapter as &dyn DynPing, slot.as_mut());
     assert_eq!(run(&mut wrapper.ping(41), 1), 42);
     assert_eq!(wrapper.slot.stats().hits(), 2);

@@ -8,7 +8,7 @@ mod common;
 use core::pin::{Pin, pin};
 
 use common::run;
-use stackslot::{Adapter, Boxing, Slot};
+use stackslot::{Adapter, BoxingAdapter, Slot};
 use traits::{Describe, DynParser, DynStore, StoreWithSlot};
 
 mod traits {
@@ -159,9 +159,9 @@ fn generic_trait_with_a_default_body_through_dyn() {
 
 // With type parameters on the trait, coherence forbids the adapter impls
 // (another crate could implement `Store<ItsType>` for `Adapter`).
-static_assertions::assert_not_impl_any!(Boxing<MapStore>: DynStore<u32>);
-static_assertions::assert_impl_all!(Boxing<Words>: DynParser<'static, Output = &'static str>);
-static_assertions::assert_impl_all!(Pin<&mut Boxing<Words>>: DynParser<'static>);
+static_assertions::assert_not_impl_any!(BoxingAdapter<MapStore>: DynStore<u32>);
+static_assertions::assert_impl_all!(BoxingAdapter<Words>: DynParser<'static, Output = &'static str>);
+static_assertions::assert_impl_all!(Pin<&mut BoxingAdapter<Words>>: DynParser<'static>);
 
 #[test]
 fn wrapper_infers_the_trait_parameters() {
@@ -193,7 +193,7 @@ fn trait_lifetime_parameter_and_borrowed_output() {
 fn lifetime_generic_trait_with_a_supertrait_through_boxing_adapters() {
     let source = "one two";
     let mut slot = pin!(Slot::<128>::new());
-    let mut adapter = Boxing::new(Words { at: 0 });
+    let mut adapter = BoxingAdapter::new(Words { at: 0 });
     let parser: &mut dyn DynParser<'_, Output = &str> = &mut adapter;
     assert_eq!(
         run(&mut parser.parse(slot.as_mut().or_box(), source), 1),
@@ -201,7 +201,7 @@ fn lifetime_generic_trait_with_a_supertrait_through_boxing_adapters() {
     );
     assert_eq!(parser.describe(), "adapted words from 1");
 
-    let mut pinned = pin!(Boxing::new(Words { at: 1 }));
+    let mut pinned = pin!(BoxingAdapter::new(Words { at: 1 }));
     let parser: &mut dyn DynParser<'_, Output = &str> = &mut pinned;
     assert_eq!(
         run(&mut parser.parse(slot.as_mut().or_box(), source), 1),

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use common::{poll_once, run};
 use handlers::{Gate, Router};
-use stackslot::{Boxing, Slot};
+use stackslot::{BoxingAdapter, Slot};
 use traits::{DynHandler, HandlerWithSlot, Request, Response};
 
 mod traits {
@@ -205,7 +205,7 @@ fn one_wrapper_per_slot_shares_the_handler() {
 fn calls_run_concurrently_on_a_tokio_runtime() {
     let router = router();
     let gate = Rc::clone(&router.gate.0);
-    let handler: &dyn DynHandler = &Boxing::new(router);
+    let handler: &dyn DynHandler = &BoxingAdapter::new(router);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

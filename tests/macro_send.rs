@@ -8,7 +8,7 @@ use core::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use stackslot::{Boxing, Slot, SlotFuture};
+use stackslot::{BoxingAdapter, Slot, SlotFuture};
 use traits::{DynFetch, FetchWithSlot};
 
 mod traits {
@@ -115,7 +115,7 @@ fn dyn_futures_run_as_tasks_on_a_multi_threaded_runtime() {
 
 #[test]
 fn default_body_and_wrapper_in_spawned_tasks() {
-    let fetch = Arc::new(Boxing::new(Doubler::default()));
+    let fetch = Arc::new(BoxingAdapter::new(Doubler::default()));
     let results = runtime().block_on(async {
         let sum = {
             let fetch = Arc::clone(&fetch);

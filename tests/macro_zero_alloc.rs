@@ -1,5 +1,5 @@
 //! Hits through the generated code allocate nothing, per call, on every
-//! path: `&mut dyn`, `&dyn`, `Send` traits, `Boxing` adapters (unpinned and
+//! path: `&mut dyn`, `&dyn`, `Send` traits, `BoxingAdapter`s (unpinned and
 //! pinned) and the wrapper; a fallback allocates exactly once. Counted with
 //! the per-thread counting allocator.
 #![cfg(all(feature = "macros", feature = "alloc"))]
@@ -11,7 +11,7 @@ use core::pin::pin;
 use common::alloc_count::count;
 use common::run;
 use implementors::{Big, Cell};
-use stackslot::{Boxing, Slot};
+use stackslot::{BoxingAdapter, Slot};
 use traits::{DynLocal, DynShared, LocalWithSlot, SharedWithSlot};
 
 const CALLS: u32 = 100;
@@ -94,10 +94,10 @@ fn blanket_impl_hits_allocate_nothing() {
 fn boxing_adapter_hits_allocate_nothing() {
     let mut slot = pin!(Slot::<64>::new());
     assert_eq!(
-        local_calls(&mut Boxing::new(Cell(0)), slot.as_mut()),
+        local_calls(&mut BoxingAdapter::new(Cell(0)), slot.as_mut()),
         (0, CALLS)
     );
-    let mut pinned = pin!(Boxing::new(Cell(0)));
+    let mut pinned = pin!(BoxingAdapter::new(Cell(0)));
     assert_eq!(local_calls(&mut pinned, slot.as_mut()), (0, CALLS));
     assert_eq!(slot.stats().fallbacks(), 0);
 }

@@ -15,8 +15,8 @@ use common::alloc_count::count;
 use common::futures::{A64, Exact, Probe, Tracked};
 use common::{panic_message, poll_once, run};
 use stackslot::{
-    Adapter, Arena, Boxing, CachedBox, HeapSlot, Inline, Scratch, SideStack, Slot, SlotFuture,
-    StackOnly, Strategy,
+    Adapter, Arena, BoxingAdapter, CachedBoxAdapter, HeapSlot, InlineAdapter, Scratch, SideStack,
+    Slot, SlotFuture, StackOnlyAdapter, Strategy,
 };
 
 /// Calls per row; fewer under Miri, which interprets every one.
@@ -227,20 +227,20 @@ fn callee_side_adapters_allocate_as_documented() {
     });
     rows.push(("plain implementor", plain));
     let boxing = drive(
-        &mut Boxing::new(Source::<600>::new(&probe)),
+        &mut BoxingAdapter::new(Source::<600>::new(&probe)),
         &probe,
         |call| call(slot.as_mut().or_box()),
     );
     rows.push(("Boxing", boxing));
-    let mut cached = CachedBox::new(Source::<600>::new(&probe));
+    let mut cached = CachedBoxAdapter::new(Source::<600>::new(&probe));
     let cached_allocs = drive(&mut cached, &probe, |call| call(slot.as_mut().or_box()));
     rows.push(("CachedBox", cached_allocs));
     assert_eq!(cached.parts().1.cache().stats().hits(), CALLS - 1);
-    let mut inline = pin!(Inline::<_, 1024>::new(Source::<600>::new(&probe)));
+    let mut inline = pin!(InlineAdapter::<_, 1024>::new(Source::<600>::new(&probe)));
     let inline_allocs = drive(&mut inline, &probe, |call| call(slot.as_mut().or_box()));
     rows.push(("Inline<1024>", inline_allocs));
     assert_eq!(inline.parts().1.stats().hits(), CALLS);
-    let mut stack_only = pin!(StackOnly::<_, 1024>::new(Source::<600>::new(&probe)));
+    let mut stack_only = pin!(StackOnlyAdapter::<_, 1024>::new(Source::<600>::new(&probe)));
     let stack_only_allocs = drive(&mut stack_only, &probe, |call| {
         call(slot.as_mut().stack_only())
     });
@@ -271,14 +271,14 @@ fn print_table(title: &str, rows: &[(&str, usize, usize)]) {
 fn adapters_forward_shared_methods_to_the_caller() {
     let probe = Probe::new();
     let mut slot = pin!(Slot::<64>::new());
-    let cached = CachedBox::new(Source::<8>::new(&probe));
+    let cached = CachedBoxAdapter::new(Source::<8>::new(&probe));
     let fut = cached.peek(slot.as_mut().or_box());
     assert!(fut.is_inline());
     drop(fut);
     assert_eq!(slot.stats().hits(), 1);
     assert_eq!(cached.parts().1.cache().stats().emplacements(), 0);
 
-    let inline = pin!(Inline::<_, 1024>::new(Source::<600>::new(&probe)));
+    let inline = pin!(InlineAdapter::<_, 1024>::new(Source::<600>::new(&probe)));
     let (allocs, out) = count(|| run(&mut inline.peek(slot.as_mut().or_box()), 3));
     assert_eq!(
         (allocs, out),
@@ -291,7 +291,7 @@ fn adapters_forward_shared_methods_to_the_caller() {
 #[test]
 fn stack_only_adapter_never_allocates_and_panics_on_shared_overflow() {
     let probe = Probe::new();
-    let stack_only = pin!(StackOnly::<_, 1024>::new(Source::<600>::new(&probe)));
+    let stack_only = pin!(StackOnlyAdapter::<_, 1024>::new(Source::<600>::new(&probe)));
     let mut slot = pin!(Slot::<64>::new());
     let caught = catch_unwind(AssertUnwindSafe(|| {
         drop(stack_only.peek(slot.as_mut().or_box()))
@@ -315,7 +315,7 @@ fn stack_only_adapter_never_allocates_and_panics_on_shared_overflow() {
 #[test]
 fn cached_box_refuses_to_grow_under_stack_only() {
     let probe = Probe::new();
-    let mut cached = CachedBox::new(Source::<600>::new(&probe));
+    let mut cached = CachedBoxAdapter::new(Source::<600>::new(&probe));
     let mut slot = pin!(Slot::<64>::new());
     let caught = catch_unwind(AssertUnwindSafe(|| {
         drop(cached.next(slot.as_mut().stack_only()))

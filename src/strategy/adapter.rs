@@ -128,7 +128,7 @@ pub trait Strategy {
 /// An implementor `T` whose dyn methods place their futures with strategy
 /// `S`.
 ///
-/// Use the named forms, e.g. [`Boxing<T>`](crate::Boxing), rather than this
+/// Use the named forms, e.g. [`BoxingAdapter<T>`](crate::BoxingAdapter), rather than this
 /// type directly. `T` is not structurally pinned: pinning the adapter pins
 /// only the strategy (and its storage).
 ///
@@ -136,7 +136,7 @@ pub trait Strategy {
 ///
 /// ```
 /// use core::pin::pin;
-/// use stackslot::{Adapter, Boxing, Scratch, SlotFuture, Strategy};
+/// use stackslot::{Adapter, BoxingAdapter, Scratch, SlotFuture, Strategy};
 ///
 /// trait DynGreeter {
 ///     fn greet<'s>(&'s self, scratch: Scratch<'s>) -> SlotFuture<'s, &'static str>;
@@ -155,7 +155,7 @@ pub trait Strategy {
 ///     }
 /// }
 ///
-/// let greeter = Boxing::new(English);
+/// let greeter = BoxingAdapter::new(English);
 /// let greeter: &dyn DynGreeter = &greeter;
 /// let mut slot = pin!(stackslot::Slot::<64>::new());
 /// # #[cfg(feature = "alloc")] {
@@ -179,7 +179,7 @@ impl<T, S: Default> Adapter<T, S> {
     /// # Example
     ///
     /// ```
-    /// let adapter = stackslot::Boxing::new(vec![1, 2, 3]);
+    /// let adapter = stackslot::BoxingAdapter::new(vec![1, 2, 3]);
     /// assert_eq!(adapter.inner().len(), 3);
     /// ```
     pub fn new(inner: T) -> Self {
@@ -210,7 +210,7 @@ impl<T, S> Adapter<T, S> {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(*stackslot::Boxing::new(7u8).inner(), 7);
+    /// assert_eq!(*stackslot::BoxingAdapter::new(7u8).inner(), 7);
     /// ```
     pub fn inner(&self) -> &T {
         &self.inner
@@ -222,7 +222,7 @@ impl<T, S> Adapter<T, S> {
     /// # Example
     ///
     /// ```
-    /// let mut adapter = stackslot::Boxing::new(7u8);
+    /// let mut adapter = stackslot::BoxingAdapter::new(7u8);
     /// *adapter.inner_mut() += 1;
     /// assert_eq!(*adapter.inner(), 8);
     /// ```
@@ -238,7 +238,7 @@ impl<T, S> Adapter<T, S> {
     /// # Example
     ///
     /// ```
-    /// assert_eq!(stackslot::Boxing::new(7u8).into_inner(), 7);
+    /// assert_eq!(stackslot::BoxingAdapter::new(7u8).into_inner(), 7);
     /// ```
     pub fn into_inner(self) -> T {
         self.inner
@@ -249,7 +249,7 @@ impl<T, S> Adapter<T, S> {
     /// # Example
     ///
     /// ```
-    /// let adapter = stackslot::Boxing::new(7u8);
+    /// let adapter = stackslot::BoxingAdapter::new(7u8);
     /// let (inner, _strategy) = adapter.parts();
     /// assert_eq!(*inner, 7);
     /// ```
@@ -264,7 +264,7 @@ impl<T, S> Adapter<T, S> {
     /// ```
     /// use core::pin::pin;
     ///
-    /// let mut adapter = pin!(stackslot::Boxing::new(7u8));
+    /// let mut adapter = pin!(stackslot::BoxingAdapter::new(7u8));
     /// let (inner, _strategy) = adapter.as_mut().parts_pinned();
     /// *inner += 1;
     /// assert_eq!(*adapter.inner(), 8);

@@ -8,7 +8,7 @@ use crate::strategy::Strategy;
 /// [`stack_only`](crate::Slot::stack_only).
 ///
 /// This is what a plain implementor does through the `dyn_trait` macro's
-/// blanket impl; wrapping it in [`crate::Boxing`] names the choice, so that
+/// blanket impl; wrapping it in [`crate::BoxingAdapter`] names the choice, so that
 /// switching to another strategy later is a one-word change where the dyn
 /// object is made.
 ///

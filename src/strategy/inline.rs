@@ -21,7 +21,7 @@ use crate::strategy::Strategy;
 /// `&mut self` future can be alive at a time, which the borrow of the
 /// adapter guarantees; `&self` methods use the caller's scratch. The
 /// adapter holds a pinned slot, so it is used pinned:
-/// `Pin<&mut Inline<T, N>>` is what coerces to the dyn trait (e.g. make it
+/// `Pin<&mut InlineAdapter<T, N>>` is what coerces to the dyn trait (e.g. make it
 /// with [`core::pin::pin!`]).
 ///
 /// A handle leaked from the inline slot makes the adapter's next `&mut self`

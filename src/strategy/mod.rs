@@ -1,7 +1,7 @@
 //! The callee-side strategies of the design space, each a [`Strategy`] for
 //! an [`Adapter`] (named forms at the crate root:
-//! [`crate::Boxing`], [`crate::CachedBox`], [`crate::Inline`],
-//! [`crate::StackOnly`]).
+//! [`crate::BoxingAdapter`], [`crate::CachedBoxAdapter`], [`crate::InlineAdapter`],
+//! [`crate::StackOnlyAdapter`]).
 //!
 //! | strategy | a `&mut self` future that does not fit the caller's space | costs | pick it when |
 //! | --- | --- | --- | --- |

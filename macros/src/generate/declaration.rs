@@ -110,7 +110,7 @@ fn on_unimplemented(model: &Model) -> TokenStream {
     let implement =
         format!("`{dyn_ident}` is implemented for every type that implements `{ident}`");
     let adapter = format!(
-        "an adapter `{krate}::Adapter<T, S>` (e.g. `{krate}::Boxing::new(value)`) implements \
+        "an adapter `{krate}::Adapter<T, S>` (e.g. `{krate}::BoxingAdapter::new(value)`) implements \
          `{dyn_ident}` when `T: {ident}` and its strategy `S` is `Unpin`; with a `!Unpin` \
          strategy, pin the adapter (`let adapter = core::pin::pin!(adapter);`) and use \
          `Pin<&mut {krate}::Adapter<T, S>>`"

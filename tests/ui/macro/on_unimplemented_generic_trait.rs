@@ -14,5 +14,5 @@ impl Store<u32> for Map {
 fn main() {
     // Plain implementors work; adapters of a generic trait do not.
     let _: &dyn DynStore<u32> = &Map;
-    let _: &dyn DynStore<u32> = &stackslot::Boxing::new(Map);
+    let _: &dyn DynStore<u32> = &stackslot::BoxingAdapter::new(Map);
 }
