@@ -27,16 +27,65 @@ pub(crate) struct Model {
 }
 
 impl Model {
-    /// Whether the adapter impls can stand next to the blanket impl. With a
-    /// type or const parameter on the trait they cannot: another crate
-    /// could implement `Name<ItsOwnType>` for `Adapter<T, S>`, and the
-    /// blanket impl would then overlap them, so coherence rejects them.
-    pub(crate) fn has_adapter_impls(&self) -> bool {
-        self.item
+    /// Why `Dyn<Name>` gets no impls for adapters; `None` when it gets them.
+    pub(crate) fn without_adapters(&self) -> Option<WithoutAdapters> {
+        let generic = self
+            .item
             .generics
             .params
             .iter()
-            .all(|param| matches!(param, syn::GenericParam::Lifetime(_)))
+            .any(|param| !matches!(param, syn::GenericParam::Lifetime(_)));
+        let pointer = self.members.iter().any(|member| match member {
+            Member::Async(method) => matches!(method.receiver, Receiver::Pointer(_)),
+            Member::Method(method) => matches!(method.receiver, Receiver::Pointer(_)),
+            Member::Const(..) | Member::Type(..) => false,
+        });
+        if self.args.no_adapter_impls {
+            Some(WithoutAdapters::Asked)
+        } else if generic {
+            Some(WithoutAdapters::Generic)
+        } else if pointer {
+            Some(WithoutAdapters::PointerReceiver)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why `Dyn<Name>` is not implemented for adapters.
+pub(crate) enum WithoutAdapters {
+    /// `#[dyn_trait(no_adapter_impls)]`, for a trait with a blanket impl of
+    /// its own (`impl<F: Future> Name for F`), which they would overlap.
+    Asked,
+    /// A type or const parameter on the trait: another crate could
+    /// implement `Name<ItsOwnType>` for `Adapter<T, S>`, and the blanket
+    /// impl would then overlap the adapter impls, so coherence rejects them.
+    Generic,
+    /// A method takes `self` through a pointer (`self: Arc<Self>`): an
+    /// adapter cannot turn `Arc<Adapter<T, S>>` into the `Arc<T>` its
+    /// implementor takes, and its strategy would be owned by the future it
+    /// places.
+    PointerReceiver,
+}
+
+/// How a method that `Dyn<Name>` exposes takes `self`.
+pub(crate) enum Receiver {
+    /// `&self`, `&mut self`, `&'a self`, `self: &Self`, ...
+    Ref {
+        mutable: bool,
+        /// The lifetime when written (`&'a self`).
+        lifetime: Option<Lifetime>,
+    },
+    /// `self: Box<Self>`, `Rc<Self>`, `Arc<Self>` or `Pin<&mut Self>`, as
+    /// written: the call moves the pointer (into the future, for an async
+    /// method).
+    Pointer(Box<Type>),
+}
+
+impl Receiver {
+    /// Whether the receiver is `&mut self`.
+    pub(crate) fn is_mut(&self) -> bool {
+        matches!(self, Receiver::Ref { mutable: true, .. })
     }
 }
 
@@ -64,7 +113,7 @@ pub(crate) struct Fresh {
 pub(crate) enum Member {
     /// An `async fn`, or a method returning `impl Future<Output = T>`.
     Async(AsyncMethod),
-    /// Any other method with a `&self` or `&mut self` receiver: forwarded.
+    /// Any other method with a receiver `Dyn<Name>` can take: forwarded.
     Method(Method),
     /// `const NAME: Ty;`: exposed as a method `fn NAME(&self) -> Ty`.
     Const(Common, Type),
@@ -90,10 +139,11 @@ pub(crate) struct Common {
 /// A method whose future goes through a scratch.
 pub(crate) struct AsyncMethod {
     pub(crate) common: Common,
-    /// `&mut self` rather than `&self`.
-    pub(crate) mutable: bool,
-    /// The receiver's lifetime when written (`&'a self`).
-    pub(crate) receiver_lifetime: Option<Lifetime>,
+    pub(crate) receiver: Receiver,
+    /// `Sync` and/or `Send`: what `Self` must implement for the future of a
+    /// default body to be `Send`, under `#[dyn_trait(Send)]` (a `where
+    /// Self: ...` bound on the method, as `parse::default_body_bounds` says).
+    pub(crate) self_bounds: Vec<Ident>,
     /// The method's lifetime parameters, then one per lifetime elided in
     /// its arguments; and its where-clause.
     pub(crate) generics: Generics,
@@ -105,7 +155,7 @@ pub(crate) struct AsyncMethod {
 /// A method forwarded unchanged.
 pub(crate) struct Method {
     pub(crate) common: Common,
-    pub(crate) mutable: bool,
+    pub(crate) receiver: Receiver,
     /// The signature, with plain names for the arguments and no attributes.
     pub(crate) sig: Signature,
     pub(crate) args: Vec<Ident>,

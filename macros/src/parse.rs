@@ -16,6 +16,9 @@ use crate::names::Names;
 use crate::rewrite::{NameElided, is_self};
 use crate::validate;
 
+/// A trait's supertraits, `A + B`.
+pub(crate) type Supertraits = Punctuated<TypeParamBound, syn::Token![+]>;
+
 /// Attributes carried from a member to its declaration in `Dyn<Name>`,
 /// besides the [`LINT_LEVELS`].
 const CARRIED: &[&str] = &["doc", "cfg", "cfg_attr", "deprecated"];
@@ -39,8 +42,10 @@ pub(crate) fn lower(args: Args, item: ItemTrait) -> Result<Model, Error> {
     };
     let mut errors: Option<Error> = None;
     let mut members = Vec::new();
+    // With `Send`, default bodies may need bounds on `Self`.
+    let supertraits = args.send.then_some(&item.supertraits);
     for trait_item in &item.items {
-        match member(trait_item, &mut names) {
+        match member(trait_item, &mut names, supertraits) {
             Ok(Some(member)) => members.push(member),
             Ok(None) => {}
             Err(error) => match &mut errors {
@@ -122,8 +127,13 @@ fn common(ident: &Ident, attrs: &[Attribute]) -> Common {
     }
 }
 
-/// One trait item: `Ok(None)` when `Dyn<Name>` leaves it out.
-fn member(item: &TraitItem, names: &mut Names) -> Result<Option<Member>, Error> {
+/// One trait item: `Ok(None)` when `Dyn<Name>` leaves it out. `supertraits`
+/// are given under `#[dyn_trait(Send)]`.
+fn member(
+    item: &TraitItem,
+    names: &mut Names,
+    supertraits: Option<&Supertraits>,
+) -> Result<Option<Member>, Error> {
     match item {
         TraitItem::Const(item) => {
             if !item.generics.params.is_empty() {
@@ -142,9 +152,68 @@ fn member(item: &TraitItem, names: &mut Names) -> Result<Option<Member>, Error> 
             let common = common(&item.ident, &item.attrs);
             Ok(Some(Member::Type(common, item.bounds.clone())))
         }
-        TraitItem::Fn(item) => method(item, names),
+        TraitItem::Fn(item) => method(item, names, supertraits),
         other => Err(validate::item_kind(other)),
     }
+}
+
+/// The auto traits `Self` needs for the future of an `async fn`'s default
+/// body to be `Send` under `#[dyn_trait(Send)]`, as the future holds the
+/// receiver: `Sync` for `&self`, `Send` for `&mut self` or `self`, both for
+/// `Arc<Self>`. Those the supertraits name are left out; `Rc<Self>` needs
+/// none, as no bound makes it `Send`.
+pub(crate) fn default_body_bounds(sig: &Signature, supertraits: &Supertraits) -> Vec<Ident> {
+    /// The auto traits `Self` needs for a receiver of type `ty` to be `Send`.
+    fn needs(ty: &Type) -> &'static [&'static str] {
+        match ty {
+            Type::Reference(reference) if is_self(&reference.elem) => {
+                if reference.mutability.is_some() {
+                    &["Send"]
+                } else {
+                    &["Sync"]
+                }
+            }
+            Type::Path(path) => {
+                let last = path.path.segments.last().expect("a path has a segment");
+                let arg = match &last.arguments {
+                    PathArguments::AngleBracketed(args) => args.args.first(),
+                    _ => None,
+                };
+                match (last.ident.to_string().as_str(), arg) {
+                    ("Self", None) => &["Send"],
+                    ("Box", _) => &["Send"],
+                    ("Arc", _) => &["Send", "Sync"],
+                    ("Pin", Some(GenericArgument::Type(inner))) => needs(inner),
+                    _ => &[],
+                }
+            }
+            _ => &[],
+        }
+    }
+    let receiver: Type = match sig.inputs.first() {
+        Some(FnArg::Receiver(receiver)) => match &receiver.kind {
+            syn::ReceiverKind::Reference(_, _, None) => parse_quote!(&Self),
+            syn::ReceiverKind::Reference(_, _, Some(_)) => parse_quote!(&mut Self),
+            syn::ReceiverKind::Typed(_, ty) => (**ty).clone(),
+            _ => parse_quote!(Self),
+        },
+        _ => return Vec::new(),
+    };
+    let named = |name: &str| {
+        supertraits.iter().any(|bound| match bound {
+            TypeParamBound::Trait(bound) => bound
+                .path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == name),
+            _ => false,
+        })
+    };
+    needs(&receiver)
+        .iter()
+        .filter(|name| !named(name))
+        .map(|name| Ident::new(name, proc_macro2::Span::call_site()))
+        .collect()
 }
 
 /// Whether a method is kept out of `Dyn<Name>` with `where Self: Sized`.
@@ -197,13 +266,17 @@ pub(crate) fn future_output(ty: &Type) -> Result<Option<Type>, Error> {
     Ok(None)
 }
 
-fn method(item: &TraitItemFn, names: &mut Names) -> Result<Option<Member>, Error> {
+fn method(
+    item: &TraitItemFn,
+    names: &mut Names,
+    supertraits: Option<&Supertraits>,
+) -> Result<Option<Member>, Error> {
     let sig = &item.sig;
     if requires_sized(sig) {
         return Ok(None);
     }
-    let Some((mutable, receiver_lifetime)) = validate::receiver(sig)? else {
-        return Ok(None); // no receiver: cannot be called through `dyn`
+    let Some(receiver) = validate::receiver(sig)? else {
+        return Ok(None); // no receiver, or `self` by value: cannot be called through `dyn`
     };
     validate::safety(sig)?;
     validate::method_generics(sig)?;
@@ -258,8 +331,11 @@ fn method(item: &TraitItemFn, names: &mut Names) -> Result<Option<Member>, Error
             }
             Ok(Some(Member::Async(AsyncMethod {
                 common,
-                mutable,
-                receiver_lifetime,
+                receiver,
+                self_bounds: match (supertraits, &sig.asyncness, &item.default) {
+                    (Some(supertraits), Some(_), Some(_)) => default_body_bounds(sig, supertraits),
+                    _ => Vec::new(),
+                },
                 generics,
                 args,
                 output,
@@ -279,7 +355,7 @@ fn method(item: &TraitItemFn, names: &mut Names) -> Result<Option<Member>, Error
             sig.inputs = inputs;
             Ok(Some(Member::Method(Method {
                 common,
-                mutable,
+                receiver,
                 sig,
                 args: args.into_iter().map(|arg| arg.name).collect(),
             })))

@@ -52,6 +52,25 @@ impl VisitMut for NameElided<'_> {
     }
 }
 
+/// Gives every elided lifetime in a type (`&T`, `Foo<'_>`) the same name:
+/// for a pointer receiver, whose borrow must last as long as the scratch.
+pub(crate) struct FillElided<'a>(pub(crate) &'a Lifetime);
+
+impl VisitMut for FillElided<'_> {
+    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
+        if reference.lifetime.is_none() {
+            reference.lifetime = Some(self.0.clone());
+        }
+        visit_mut::visit_type_reference_mut(self, reference);
+    }
+
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = self.0.clone();
+        }
+    }
+}
+
 /// Replaces `Self::X` with `<T as Trait>::X` and, when `self_ty` is given,
 /// a bare `Self` with `self_ty`: for signatures and bounds copied into impls.
 pub(crate) struct ReplaceSelf<'a> {

@@ -138,6 +138,56 @@ fn errors_keep_the_trait_as_written() {
     assert!(!expanded.contains("DynHandler"), "{expanded}");
 }
 
+#[test]
+fn default_bodies_under_send_get_the_bounds_their_futures_need() {
+    let item = quote! {
+        trait Counter {
+            async fn get(&self) -> u32;
+            async fn twice(&self) -> u32 { self.get().await * 2 }
+            async fn bump(&mut self) -> u32 { self.get().await + 1 }
+        }
+    };
+    let expanded = expand(quote!(Send), item).to_string();
+    let sync = "where Self : :: core :: marker :: Sync";
+    let send = "where Self : :: core :: marker :: Send";
+    // In the kept trait, in `DynCounter` and in its three impls.
+    assert_eq!(expanded.matches(sync).count(), 5, "{expanded}");
+    assert_eq!(expanded.matches(send).count(), 5, "{expanded}");
+    // Adapters need the implementor's `Send` and `Sync`.
+    assert!(
+        expanded.contains("T : :: core :: marker :: Sync"),
+        "{expanded}"
+    );
+    // With the auto traits as supertraits, no bound is added.
+    let item = quote! {
+        trait Counter: Send + Sync {
+            async fn get(&self) -> u32;
+            async fn twice(&self) -> u32 { self.get().await * 2 }
+        }
+    };
+    let expanded = expand(quote!(Send), item).to_string();
+    assert!(
+        !expanded.contains("Self : :: core :: marker :: Sync"),
+        "{expanded}"
+    );
+}
+
+#[test]
+fn no_adapter_impls_leaves_out_the_adapter_impls() {
+    let item = quote! {
+        trait Task {
+            async fn run(&self) -> u32;
+        }
+    };
+    let expanded = expand(quote!(no_adapter_impls), item).to_string();
+    assert!(expanded.contains("for T"), "{expanded}");
+    assert!(
+        !expanded.contains("for :: stackslot :: Adapter"),
+        "{expanded}"
+    );
+    assert!(!expanded.contains("Pin < & 'pin"), "{expanded}");
+}
+
 /// Prints the expansion of the documented input, to refresh the docs:
 /// `cargo test -p stackslot-macros print_expansion -- --ignored --nocapture`.
 #[test]

@@ -3,10 +3,11 @@
 
 use proc_macro2::Span;
 use syn::{
-    Error, FnArg, GenericParam, ItemTrait, ReceiverKind, Signature, TraitItem, Type, TypeReference,
-    WherePredicate,
+    Error, FnArg, GenericArgument, GenericParam, ItemTrait, PathArguments, ReceiverKind, Signature,
+    TraitItem, Type, TypePath, TypeReference, WherePredicate,
 };
 
+use crate::model::Receiver;
 use crate::rewrite::{find_bare_self, find_impl_trait, is_self};
 
 /// How to keep a method out of `Dyn<Name>`, for error messages.
@@ -39,16 +40,19 @@ pub(crate) fn item_kind(item: &TraitItem) -> Error {
     }
 }
 
-/// The receiver of a method that `Dyn<Name>` exposes: `(mutable, lifetime)`
-/// for `&self`, `&mut self`, `&'a self`, `self: &Self`, ...
-pub(crate) fn receiver(sig: &Signature) -> Result<Option<(bool, Option<syn::Lifetime>)>, Error> {
+/// The receiver of a method that `Dyn<Name>` exposes: `&self`, `&mut self`,
+/// `&'a self`, `self: &Self`, ..., or a pointer to `Self` that a dyn method
+/// can take (`self: Box<Self>`, `Rc<Self>`, `Arc<Self>`, `Pin<&mut Self>`,
+/// ...). `None` for a method `Dyn<Name>` leaves out: one without a
+/// receiver, or one taking `self` by value (a dyn method cannot move an
+/// unsized `Self`).
+pub(crate) fn receiver(sig: &Signature) -> Result<Option<Receiver>, Error> {
     let Some(FnArg::Receiver(receiver)) = sig.inputs.first() else {
         return Ok(None);
     };
-    let name = sig.ident.to_string();
     let by_ref = |lifetime: &Option<syn::Lifetime>, mutable: bool| {
         let lifetime = lifetime.clone().filter(|l| l.ident != "_");
-        Ok(Some((mutable, lifetime)))
+        Ok(Some(Receiver::Ref { mutable, lifetime }))
     };
     match &receiver.kind {
         ReceiverKind::Reference(_, lifetime, mutability) => by_ref(lifetime, mutability.is_some()),
@@ -59,23 +63,56 @@ pub(crate) fn receiver(sig: &Signature) -> Result<Option<(bool, Option<syn::Life
                 elem,
                 ..
             }) if is_self(elem) => by_ref(lifetime, mutability.is_some()),
+            ty if is_self(ty) => Ok(None),
+            ty if is_self_pointer(ty) => Ok(Some(Receiver::Pointer(Box::new(ty.clone())))),
             other => Err(Error::new_spanned(
                 other,
                 format!(
-                    "`#[dyn_trait]` methods take `&self` or `&mut self`; this receiver cannot \
-                     be forwarded through every adapter: take `&self` or `&mut self`, {}",
-                    keep_out(&name)
+                    "`#[dyn_trait]` methods take `self` by reference or through `Box<Self>`, \
+                     `Rc<Self>`, `Arc<Self>` or `Pin<P>` of those or of a reference: \
+                     change the receiver, {}",
+                    keep_out(&sig.ident.to_string())
                 ),
             )),
         },
-        _ => Err(Error::new(
-            receiver.self_token.span,
-            format!(
-                "`{name}` takes `self` by value, which cannot be called through `dyn`: take \
-                 `&self` or `&mut self`, {}",
-                keep_out(&name)
-            ),
-        )),
+        _ => Ok(None),
+    }
+}
+
+/// Whether `ty` is `Box<Self>`, `Rc<Self>` or `Arc<Self>` (by any path), or
+/// `Pin<P>` of one of those or of `&Self` or `&mut Self`: the pointers
+/// through which a dyn method can take `self`.
+fn is_self_pointer(ty: &Type) -> bool {
+    let Some((name, arg)) = single_argument(ty) else {
+        return false;
+    };
+    match name.as_str() {
+        "Box" | "Rc" | "Arc" => is_self(arg),
+        "Pin" => match arg {
+            Type::Reference(reference) => is_self(&reference.elem),
+            other => single_argument(other).is_some_and(|(name, arg)| {
+                matches!(name.as_str(), "Box" | "Rc" | "Arc") && is_self(arg)
+            }),
+        },
+        _ => false,
+    }
+}
+
+/// `Name<Arg>`: the last segment's name and its only type argument.
+fn single_argument(ty: &Type) -> Option<(String, &Type)> {
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = ty
+    else {
+        return None;
+    };
+    let last = path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [GenericArgument::Type(arg)] => Some((last.ident.to_string(), arg)),
+        _ => None,
     }
 }
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{async_sig, display_path};
-use crate::model::{Common, Member, Model};
+use crate::model::{Common, Member, Model, Receiver, WithoutAdapters};
 
 pub(super) fn declaration(model: &Model) -> TokenStream {
     let item = &model.item;
@@ -79,20 +79,32 @@ fn trait_doc(model: &Model) -> TokenStream {
         format!(" Its async methods take the caller's space, a `{krate}::Scratch`, and return"),
         format!(" a `{krate}::{future}` placed there; its other members forward to `{ident}`."),
     ];
-    if model.has_adapter_impls() {
-        lines.push(format!(
-            " Implemented for every `{ident}`, for `{krate}::Adapter<T, S>` of one"
-        ));
-        lines.push(format!(
-            " (`S: Unpin`), and for `Pin<&mut {krate}::Adapter<T, S>>` of one."
-        ));
-    } else {
-        lines.push(format!(
-            " Implemented for every `{ident}` (not for adapters: coherence forbids"
-        ));
-        lines.push(" those impls for a trait with type or const parameters).".to_owned());
+    match model.without_adapters() {
+        None => {
+            lines.push(format!(
+                " Implemented for every `{ident}`, for `{krate}::Adapter<T, S>` of one"
+            ));
+            lines.push(format!(
+                " (`S: Unpin`), and for `Pin<&mut {krate}::Adapter<T, S>>` of one."
+            ));
+        }
+        Some(why) => {
+            lines.push(format!(
+                " Implemented for every `{ident}` (not for adapters: {}).",
+                match why {
+                    WithoutAdapters::Asked => "`no_adapter_impls`",
+                    WithoutAdapters::Generic =>
+                        "coherence forbids those impls for a trait with type or const parameters",
+                    WithoutAdapters::PointerReceiver =>
+                        "an adapter cannot pass a pointer receiver such as `Arc<Self>` on",
+                }
+            ));
+        }
     }
-    if model.members.iter().any(|m| matches!(m, Member::Async(_))) {
+    let wrapped = model.members.iter().any(
+        |m| matches!(m, Member::Async(method) if matches!(method.receiver, Receiver::Ref { .. })),
+    );
+    if wrapped {
         lines.push(format!(" [`{wrapper}`] lends one slot to every call."));
     }
     quote!(#(#[doc = #lines])*)
@@ -102,7 +114,8 @@ fn on_unimplemented(model: &Model) -> TokenStream {
     let (ident, dyn_ident) = (&model.item.ident, &model.dyn_ident);
     let krate = display_path(&model.args.krate);
     let message = format!("`{{Self}}` does not implement `{dyn_ident}`");
-    let label = if model.has_adapter_impls() {
+    let without_adapters = model.without_adapters();
+    let label = if without_adapters.is_none() {
         format!("`{dyn_ident}` needs an implementor of `{ident}`, or an adapter of one")
     } else {
         format!("`{dyn_ident}` needs an implementor of `{ident}`")
@@ -115,15 +128,28 @@ fn on_unimplemented(model: &Model) -> TokenStream {
          strategy, pin the adapter (`let adapter = core::pin::pin!(adapter);`) and use \
          `Pin<&mut {krate}::Adapter<T, S>>`"
     );
-    let no_adapter = format!(
-        "adapters (`{krate}::Adapter<T, S>`) do not implement `{dyn_ident}`: with type or const \
-         parameters on `{ident}`, Rust's coherence rules forbid those impls next to the one for \
-         every implementor; use the implementor itself"
-    );
-    let adapter = if model.has_adapter_impls() {
-        adapter
-    } else {
-        no_adapter
+    let adapter = match without_adapters {
+        None => adapter,
+        Some(why) => {
+            let why = match why {
+                WithoutAdapters::Asked => format!(
+                    "`#[{krate}::dyn_trait(no_adapter_impls)]` leaves those impls out, for a \
+                     trait with a blanket impl of its own"
+                ),
+                WithoutAdapters::Generic => format!(
+                    "with type or const parameters on `{ident}`, Rust's coherence rules forbid \
+                     those impls next to the one for every implementor"
+                ),
+                WithoutAdapters::PointerReceiver => format!(
+                    "a method of `{ident}` takes `self` through a pointer (such as \
+                     `Arc<Self>`), which an adapter cannot pass on to its implementor"
+                ),
+            };
+            format!(
+                "adapters (`{krate}::Adapter<T, S>`) do not implement `{dyn_ident}`: {why}; use \
+                 the implementor itself"
+            )
+        }
     };
     quote! {
         #[diagnostic::on_unimplemented(

@@ -23,7 +23,7 @@ enum Target {
 
 pub(super) fn impls(model: &Model) -> TokenStream {
     let blanket = one(model, Target::Blanket);
-    if !model.has_adapter_impls() {
+    if model.without_adapters().is_some() {
         return blanket;
     }
     let adapter = one(model, Target::Adapter);
@@ -69,6 +69,25 @@ fn one(model: &Model, target: Target) -> TokenStream {
         where_clause
             .predicates
             .push(parse_quote!(Self: #supertraits));
+    }
+    // A default body's future is `Send` only with the implementor's
+    // `Send`/`Sync`, which an adapter's `Self: Send` does not imply.
+    if !matches!(target, Target::Blanket) {
+        let mut bounds: Vec<&Ident> = Vec::new();
+        for member in &model.members {
+            if let Member::Async(method) = member {
+                for bound in &method.self_bounds {
+                    if !bounds.contains(&bound) {
+                        bounds.push(bound);
+                    }
+                }
+            }
+        }
+        for bound in bounds {
+            where_clause
+                .predicates
+                .push(parse_quote!(#t: ::core::marker::#bound));
+        }
     }
     if let Target::Adapter = target {
         where_clause
@@ -149,13 +168,13 @@ fn async_method(
             quote!(#krate::Scratch::#emplace(#scratch, <#t as #name>::#ident(self, #(#args),*)))
         }
         Target::Adapter | Target::Pinned => {
-            let kind = if method.mutable {
+            let kind = if method.receiver.is_mut() {
                 "exclusive"
             } else {
                 "shared"
             };
             let emplace = Ident::new(&format!("emplace_{kind}{local_suffix}"), Span::call_site());
-            let parts = match (target, method.mutable) {
+            let parts = match (target, method.receiver.is_mut()) {
                 (Target::Adapter, false) => quote!(#krate::Adapter::parts(self)),
                 (Target::Adapter, true) => {
                     quote!(#krate::Adapter::parts_pinned(::core::pin::Pin::new(self)))
@@ -197,7 +216,7 @@ fn forward(
     replace.visit_signature_mut(&mut sig);
     let ident = &sig.ident;
     let args = &method.args;
-    let receiver = match (target, method.mutable) {
+    let receiver = match (target, method.receiver.is_mut()) {
         (Target::Blanket, _) => quote!(self),
         (Target::Adapter, false) => quote!(#krate::Adapter::inner(self)),
         (Target::Adapter, true) => quote!(#krate::Adapter::inner_mut(self)),

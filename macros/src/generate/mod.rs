@@ -11,8 +11,8 @@ use quote::{ToTokens, quote};
 use syn::visit_mut::VisitMut;
 use syn::{GenericParam, Ident, Lifetime, Path, Type, WherePredicate, parse_quote};
 
-use crate::model::{Arg, AsyncMethod, Common, Model};
-use crate::rewrite::ReplaceSelf;
+use crate::model::{Arg, AsyncMethod, Common, Model, Receiver};
+use crate::rewrite::{FillElided, ReplaceSelf};
 
 /// Everything `#[dyn_trait]` emits for an accepted trait.
 pub(crate) fn expand(model: &Model) -> TokenStream {
@@ -70,6 +70,8 @@ fn outliving(model: &Model, method: &AsyncMethod) -> Vec<TokenStream> {
 /// A dyn method's signature, `fn name<'s, ...>(receiver, scratch:
 /// Scratch<'s>, args...) -> Future where ...` (`'s` first, with the outlives
 /// bounds): as `Dyn<Name>` declares it; with `replace`, as an impl writes it.
+/// A reference receiver borrows for `'s`; a pointer receiver (`self:
+/// Arc<Self>`) is moved into the future, so `Self: 's`.
 fn async_sig(
     model: &Model,
     method: &AsyncMethod,
@@ -78,10 +80,29 @@ fn async_sig(
     let (s, krate, scratch) = (&model.fresh.s, &model.args.krate, scratch_ident());
     let mut generics = method.generics.clone();
     generics.params.insert(0, parse_quote!(#s));
-    let outlives: Vec<WherePredicate> = outliving(model, method)
+    let mut outlives: Vec<WherePredicate> = outliving(model, method)
         .into_iter()
         .map(|outliving| parse_quote!(#outliving: #s))
         .collect();
+    let self_bounds = &method.self_bounds;
+    outlives.extend(
+        self_bounds
+            .iter()
+            .map(|bound| -> WherePredicate { parse_quote!(Self: ::core::marker::#bound) }),
+    );
+    let receiver = match &method.receiver {
+        Receiver::Ref { mutable, lifetime } => {
+            let lifetime = lifetime.as_ref().unwrap_or(s);
+            let mutability = mutable.then(|| quote!(mut));
+            quote!(&#lifetime #mutability self)
+        }
+        Receiver::Pointer(ty) => {
+            let mut ty = (**ty).clone();
+            FillElided(s).visit_type_mut(&mut ty);
+            outlives.push(parse_quote!(Self: #s));
+            quote!(self: #ty)
+        }
+    };
     generics.make_where_clause().predicates.extend(outlives);
     let mut output = method.output.clone();
     if let Some(replace) = replace.as_deref_mut() {
@@ -94,12 +115,10 @@ fn async_sig(
         .map(|arg| typed_arg(arg, replace.as_deref_mut()))
         .collect();
     let ident = &method.common.ident;
-    let lifetime = method.receiver_lifetime.as_ref().unwrap_or(s);
-    let mutability = method.mutable.then(|| quote!(mut));
     let future = slot_future(model, s, &output);
     let where_clause = &generics.where_clause;
     quote! {
-        fn #ident #generics (&#lifetime #mutability self, #scratch: #krate::Scratch<#s>, #(#args),*)
+        fn #ident #generics (#receiver, #scratch: #krate::Scratch<#s>, #(#args),*)
             -> #future
         #where_clause
     }

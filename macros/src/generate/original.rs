@@ -1,40 +1,86 @@
-//! The trait as written; with `Send`, its futures are made `Send`: each
-//! `async fn` becomes `fn ... -> impl Future<Output = T> + Send`, and each
-//! `impl Future` output gets a `+ Send` bound.
+//! The trait as written, but for patterns in the arguments of methods
+//! without a body (which Rust rejects there), named. With `Send`, its
+//! futures are made `Send`: each `async fn` becomes `fn ... -> impl
+//! Future<Output = T> + Send` (a default body, an `async move` block, with
+//! the bounds on `Self` its future needs), and each `impl Future` output
+//! gets a `+ Send` bound.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
 use syn::{
-    Block, FnArg, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type, TypeParamBound,
-    parse_quote,
+    Block, FnArg, Ident, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type,
+    TypeParamBound, parse_quote,
 };
 
 use super::hygienic;
 use crate::model::Model;
+use crate::parse::default_body_bounds;
 
 pub(super) fn rewrite(model: &Model) -> TokenStream {
     let mut item = model.item.clone();
-    if model.args.send {
-        for trait_item in &mut item.items {
-            if let TraitItem::Fn(method) = trait_item {
-                if method.sig.asyncness.take().is_some() {
-                    let output = match &method.sig.output {
-                        ReturnType::Default => parse_quote!(()),
-                        ReturnType::Type(_, ty) => (**ty).clone(),
-                    };
-                    method.sig.output = parse_quote! {
-                        -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
-                    };
-                    if let Some(body) = method.default.take() {
-                        method.default = Some(async_body(&mut method.sig, body));
-                    }
-                } else if let ReturnType::Type(_, ty) = &mut method.sig.output {
-                    add_send(ty);
+    for trait_item in &mut item.items {
+        let TraitItem::Fn(method) = trait_item else {
+            continue;
+        };
+        if method.default.is_none() {
+            name_patterns(&mut method.sig);
+        }
+        if !model.args.send {
+            continue;
+        }
+        if method.sig.asyncness.take().is_some() {
+            let output = match &method.sig.output {
+                ReturnType::Default => parse_quote!(()),
+                ReturnType::Type(_, ty) => (**ty).clone(),
+            };
+            method.sig.output = parse_quote! {
+                -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
+            };
+            if let Some(body) = method.default.take() {
+                let bounds = default_body_bounds(&method.sig, &model.item.supertraits);
+                if !bounds.is_empty() {
+                    method
+                        .sig
+                        .generics
+                        .make_where_clause()
+                        .predicates
+                        .push(parse_quote!(Self: #(::core::marker::#bounds)+*));
                 }
+                method.default = Some(async_body(&mut method.sig, &output, body));
             }
+        } else if let ReturnType::Type(_, ty) = &mut method.sig.output {
+            add_send(ty);
         }
     }
     quote!(#item)
+}
+
+/// Names the arguments of a method without a body that are patterns
+/// (`(a, b): (u8, u8)`, `mut x: u8`), which Rust allows only with a body:
+/// `x` for `mut x` and `ref x`, `argN` for the others.
+fn name_patterns(sig: &mut Signature) {
+    let args = sig.inputs.iter_mut().filter_map(|input| match input {
+        FnArg::Typed(arg) => Some(arg),
+        FnArg::Receiver(_) => None,
+    });
+    for (i, arg) in args.enumerate() {
+        let name = match &*arg.pat {
+            Pat::Ident(PatIdent {
+                by_ref: None,
+                mutability: None,
+                subpat: None,
+                ..
+            })
+            | Pat::Wild(_) => continue,
+            Pat::Ident(PatIdent {
+                ident,
+                subpat: None,
+                ..
+            }) => ident.clone(),
+            _ => hygienic(&format!("arg{i}")),
+        };
+        *arg.pat = parse_quote!(#name);
+    }
 }
 
 /// Adds `+ Send` to an `impl Future` output that lacks it.
@@ -55,8 +101,11 @@ fn add_send(ty: &mut Type) {
 
 /// The default body of an `async fn` as the body of a function returning an
 /// `async move` block. Like an `async fn`, the block moves every argument
-/// in (`_` ones too), so each is dropped with the future, as before.
-fn async_body(sig: &mut Signature, body: Block) -> Block {
+/// in (`_` ones too), so each is dropped with the future, as before. Its
+/// output is declared `output` first, as the body's expected type, so that
+/// its `return`s and its value coerce to it (`&x` to `&dyn Trait`, ...); the
+/// block is spanned at the body, where errors about it belong.
+fn async_body(sig: &mut Signature, output: &Type, body: Block) -> Block {
     let mut moves: Vec<Stmt> = Vec::new();
     let args = sig.inputs.iter_mut().filter_map(|input| match input {
         FnArg::Typed(arg) => Some(arg),
@@ -82,11 +131,20 @@ fn async_body(sig: &mut Signature, body: Block) -> Block {
             }
         }
     }
+    let span = body.brace_token.span.join();
+    let ret = Ident::new("__ret", Span::mixed_site().located_at(span));
     let stmts = body.stmts;
-    parse_quote!({
+    let block = quote_spanned! {span=>
         async move {
             #(#moves)*
-            #(#stmts)*
+            if let ::core::option::Option::Some(#ret) = ::core::option::Option::None::<#output> {
+                #[allow(unreachable_code)]
+                return #ret;
+            }
+            let #ret: #output = { #(#stmts)* };
+            #[allow(unreachable_code)]
+            #ret
         }
-    })
+    };
+    parse_quote!({ #block })
 }

@@ -6,13 +6,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
-use syn::{GenericParam, Token, Type, WherePredicate, parse_quote};
+use syn::{GenericParam, Lifetime, Token, Type, WherePredicate, parse_quote};
 
 use super::{
     allow_deprecated, allow_deprecated_trait, outliving, scratch_ident, slot_future, trait_path,
     typed_arg,
 };
-use crate::model::{AsyncMethod, Member, Model};
+use crate::model::{AsyncMethod, Member, Model, Receiver};
 use crate::rewrite::{ReplaceSelf, mentions_self};
 
 pub(super) fn wrapper(model: &Model) -> TokenStream {
@@ -20,7 +20,13 @@ pub(super) fn wrapper(model: &Model) -> TokenStream {
         .members
         .iter()
         .filter_map(|member| match member {
-            Member::Async(method) => Some(self::method(model, method)),
+            Member::Async(method) => match &method.receiver {
+                Receiver::Ref { mutable, lifetime } => {
+                    Some(self::method(model, method, *mutable, lifetime.as_ref()))
+                }
+                // Takes its own pointer to the callee, not the wrapper's.
+                Receiver::Pointer(_) => None,
+            },
             _ => None,
         })
         .collect();
@@ -121,16 +127,23 @@ fn wrapper_doc(model: &Model) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
-/// A forwarding method: `fn name<'s, ...>(&'s mut self, args...) -> Future`.
-fn method(model: &Model, method: &AsyncMethod) -> TokenStream {
+/// A forwarding method: `fn name<'s, ...>(&'s mut self, args...) -> Future`,
+/// for an async method with a `&self` (`mutable`: `&mut self`) receiver,
+/// whose `lifetime` is the one written (`&'a self`).
+fn method(
+    model: &Model,
+    method: &AsyncMethod,
+    mutable: bool,
+    lifetime: Option<&Lifetime>,
+) -> TokenStream {
     let krate = &model.args.krate;
     let p = &model.fresh.p;
     let ident = &method.common.ident;
     // The scratch lives as long as the borrow of the wrapper; a receiver
     // with a lifetime of its own (`&'a self`) lends the slot for `'a`.
-    let s = method.receiver_lifetime.as_ref().unwrap_or(&model.fresh.s);
+    let s = lifetime.unwrap_or(&model.fresh.s);
     let mut params: Punctuated<GenericParam, Token![,]> = Punctuated::new();
-    if method.receiver_lifetime.is_none() {
+    if lifetime.is_none() {
         params.push(parse_quote!(#s));
     }
     let trait_params = model.item.generics.params.iter().map(without_default);
@@ -141,13 +154,16 @@ fn method(model: &Model, method: &AsyncMethod) -> TokenStream {
     params.extend(others);
     let dyn_name = trait_path(model, &model.dyn_ident);
     let target = quote!(<#p as ::core::ops::Deref>::Target);
-    let deref = if method.mutable {
+    let deref = if mutable {
         quote!(::core::ops::DerefMut)
     } else {
         quote!(::core::ops::Deref)
     };
     let mut predicates: Vec<WherePredicate> =
         vec![parse_quote!(#p: #deref), parse_quote!(#target: #dyn_name)];
+    for bound in &method.self_bounds {
+        predicates.push(parse_quote!(#target: ::core::marker::#bound));
+    }
     if let Some(where_clause) = &model.item.generics.where_clause {
         let own = where_clause
             .predicates
@@ -182,7 +198,7 @@ fn method(model: &Model, method: &AsyncMethod) -> TokenStream {
     let mut output = method.output.clone();
     replace.visit_type_mut(&mut output);
     let future = slot_future(model, s, &output);
-    let target_ref = if method.mutable {
+    let target_ref = if mutable {
         quote!(&mut *self.target)
     } else {
         quote!(&*self.target)

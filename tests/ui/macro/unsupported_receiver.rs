@@ -1,6 +1,6 @@
 #[stackslot::dyn_trait]
 trait Handler {
-    async fn shutdown(self) -> u32;
+    async fn shutdown(self: &Box<Self>) -> u32;
 }
 
 fn main() {}
