@@ -9,7 +9,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{
     Block, FnArg, Ident, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type,
-    TypeParamBound, parse_quote,
+    TypeParamBound, parse_quote, parse_quote_spanned,
 };
 
 use super::hygienic;
@@ -28,12 +28,14 @@ pub(super) fn rewrite(model: &Model) -> TokenStream {
         if !model.args.send {
             continue;
         }
-        if method.sig.asyncness.take().is_some() {
+        if let Some(asyncness) = method.sig.asyncness.take() {
             let output = match &method.sig.output {
                 ReturnType::Default => parse_quote!(()),
                 ReturnType::Type(_, ty) => (**ty).clone(),
             };
-            method.sig.output = parse_quote! {
+            // At the user's `async`: where a future that is not `Send` is
+            // reported.
+            method.sig.output = parse_quote_spanned! {asyncness.span=>
                 -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
             };
             if let Some(body) = method.default.take() {
