@@ -443,4 +443,8 @@ fn main() {
          as the client sees them; whole run {:.1?})",
         started.elapsed()
     );
+    // With `--features profile`: every call site that lent a space, most
+    // allocations first.
+    #[cfg(feature = "profile")]
+    println!("\n{}", stackslot::profile::report());
 }

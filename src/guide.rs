@@ -71,5 +71,39 @@
 //! # }
 //! ```
 //!
+//! ## Every call site at once (feature `profile`)
+//!
+//! With the feature `profile`, every lend is counted at the source line that
+//! lent the space, merged over every slot and thread, so a whole program is
+//! sized in one run: `stackslot::profile::report()` prints one row per call
+//! site, the sites that allocate most first, with the classes that would
+//! have held 90, 99 and 100 % of its futures. And under
+//! `stackslot::profile::deny_fallbacks()`, a test fails at the first future
+//! that does not fit, naming the line that lent the space:
+//!
+//! ```
+//! # #[cfg(feature = "profile")] {
+//! use core::pin::pin;
+//! use stackslot::Slot;
+//!
+//! let mut slot = pin!(Slot::<64>::new());
+//! let line = line!() + 3;
+//! for request in 0..100usize {
+//!     let buffer = [0u8; 100];
+//!     let fut = slot.as_mut().or_box().emplace(async move {
+//!         if request % 10 == 0 { buffer.len() } else { request }
+//!     });
+//!     drop(fut); // a caller would await it
+//! }
+//! let site = stackslot::profile::sites()
+//!     .into_iter()
+//!     .find(|site| site.location().line() == line)
+//!     .unwrap();
+//! assert_eq!(site.heap_allocations(), 100); // the buffer is in every future: 100+ bytes
+//! assert_eq!(site.stats().smallest_class(100.0), Some(128)); // a `Slot<128>` would hold them
+//! println!("{}", stackslot::profile::report());
+//! # }
+//! ```
+//!
 //! [`Stats`]: crate::Stats
 //! [`Stats::smallest_class`]: crate::Stats::smallest_class

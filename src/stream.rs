@@ -39,13 +39,19 @@ struct StreamState<I, F, H, const N: usize, A: Alignment> {
     /// How the slot is lent to each call: as `Slot::or_box` or
     /// `Slot::stack_only` lend it.
     lend: SpaceInfo,
+    /// Where the stream was made: the site its lends are attributed to.
+    #[cfg(feature = "profile")]
+    site: crate::profile::SiteRef,
     /// The iterator returned `None`: the stream is over.
     finished: bool,
 }
 
 impl<I, F, H, const N: usize, A: Alignment> StreamState<I, F, H, N, A> {
+    #[cfg_attr(feature = "profile", track_caller)]
     fn new(iter: I, slot: Slot<N, A>, next: F, lend: SpaceInfo) -> Self {
         StreamState {
+            #[cfg(feature = "profile")]
+            site: core::panic::Location::caller(),
             in_flight: None,
             next,
             iter: UnsafeCell::new(iter),
@@ -81,6 +87,8 @@ impl<I, F, H, const N: usize, A: Alignment> StreamState<I, F, H, N, A> {
                 // last time (and that may borrow the iterator) stops the
                 // process before the iterator is touched again.
                 let scratch = slot.lend(this.lend);
+                #[cfg(feature = "profile")]
+                scratch.attribute_to(this.site);
                 // SAFETY: no handle is in flight and no leaked future
                 // occupies the slot, so nothing else borrows the iterator.
                 let iter = unsafe { &mut *this.iter.get() };
@@ -319,6 +327,7 @@ where
     /// # assert_eq!(core::future::Future::poll(fut.as_mut(), &mut cx), core::task::Poll::Ready(3));
     /// ```
     #[cfg(feature = "alloc")]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn new(iter: I, slot: Slot<N, A>, next: F) -> Self {
         SlotStream {
             state: StreamState::new(iter, slot, next, Slot::<N, A>::OR_BOX),
@@ -348,6 +357,7 @@ where
     /// # assert_eq!(core::future::Future::poll(fut.as_mut(), &mut cx), core::task::Poll::Ready(vec![2, 4, 8]));
     /// # assert_eq!(powers.stats().unwrap().hits(), 3);
     /// ```
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn stack_only(iter: I, slot: Slot<N, A>, next: F) -> Self {
         SlotStream {
             state: StreamState::new(iter, slot, next, Slot::<N, A>::STACK_ONLY),
@@ -499,6 +509,7 @@ where
     /// # assert_eq!(Rc::strong_count(&shares[0]), 3);
     /// ```
     #[cfg(feature = "alloc")]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn new(iter: I, slot: Slot<N, A>, next: F) -> Self {
         LocalSlotStream {
             state: StreamState::new(iter, slot, next, Slot::<N, A>::OR_BOX),
@@ -532,6 +543,7 @@ where
     /// assert_eq!(ticks.get(), 2);
     /// assert_eq!(stream.stats().unwrap().fallbacks(), 0);
     /// ```
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn stack_only(iter: I, slot: Slot<N, A>, next: F) -> Self {
         LocalSlotStream {
             state: StreamState::new(iter, slot, next, Slot::<N, A>::STACK_ONLY),

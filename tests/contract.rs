@@ -49,7 +49,9 @@ fn slot_is_at_least_16_aligned_and_small() {
     // The header costs a fixed number of bytes, whatever N.
     let overhead = size_of::<Slot<64>>() - 64;
     assert_eq!(size_of::<Slot<4096>>() - 4096, overhead);
-    assert!(overhead <= 112, "header grew to {overhead} bytes");
+    // The feature `profile` adds the lend's call site (16 bytes with padding).
+    let limit = if cfg!(feature = "profile") { 128 } else { 112 };
+    assert!(overhead <= limit, "header grew to {overhead} bytes");
     let slot = pin!(Slot::<0>::new());
     assert_eq!(slot.as_ref().get_ref() as *const _ as usize % 16, 0);
 }

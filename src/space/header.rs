@@ -27,12 +27,26 @@ unsafe impl Send for Link {}
 unsafe impl Sync for Link {}
 
 /// The header of a space: occupancy, fallback link and counters.
+///
+/// With the feature `profile`, also the site that lent the space, and
+/// aligned to 16 so that its size stays a multiple of 16 (the space after
+/// it starts aligned, and a heap slot's buffer is a `Slot<0>`'s size plus
+/// its capacity, as without the feature).
 #[repr(C)]
+#[cfg_attr(feature = "profile", repr(align(16)))]
 #[derive(Debug)]
 pub(crate) struct Header {
     occupancy: Occupancy,
     link: Link,
     stats: Stats,
+    /// The call site of the last lend (`None` before the first).
+    #[cfg(feature = "profile")]
+    site: Option<crate::profile::SiteRef>,
+    /// The registry's counters of `site`, found at the first emplacement
+    /// after the site changed: a loop that lends one slot at one line looks
+    /// its site up once.
+    #[cfg(feature = "profile")]
+    counters: Option<&'static crate::profile::SiteCounters>,
 }
 
 // SAFETY: `repr(C)`, and the first field is the `Occupancy`.
@@ -50,6 +64,10 @@ impl Header {
                 word: 0,
             },
             stats: Stats::new(),
+            #[cfg(feature = "profile")]
+            site: None,
+            #[cfg(feature = "profile")]
+            counters: None,
         }
     }
 
@@ -78,6 +96,48 @@ impl Header {
         // SAFETY: the caller guarantees a live, unborrowed header; the
         // `&mut Stats` made here lives only for the `record_for` call.
         unsafe { (*this.as_ptr()).stats.record_for::<F>(fallback) }
+        #[cfg(feature = "profile")]
+        {
+            // SAFETY: as above; the `&mut Header` lives only for this block.
+            let header = unsafe { &mut *this.as_ptr() };
+            if let Some(site) = header.site {
+                let counters = match header.counters {
+                    Some(counters) => counters,
+                    None => *header.counters.insert(crate::profile::counters(site)),
+                };
+                counters.record::<F>(fallback);
+            }
+        }
+    }
+
+    /// Sets the call site that lends the space.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live header that no reference currently borrows.
+    #[cfg(feature = "profile")]
+    #[inline(always)]
+    pub(crate) unsafe fn set_site(this: NonNull<Self>, site: crate::profile::SiteRef) {
+        // SAFETY: the caller guarantees a live, unborrowed header.
+        let header = unsafe { &mut *this.as_ptr() };
+        // Mostly the same site as last time: then the counters stay.
+        if !header.site.is_some_and(|last| core::ptr::eq(last, site)) {
+            header.site = Some(site);
+            header.counters = None;
+        }
+    }
+
+    /// The call site that lent the space, as set by [`Header::set_site`].
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live header that no reference currently borrows
+    /// mutably.
+    #[cfg(feature = "profile")]
+    #[inline(always)]
+    pub(crate) unsafe fn site(this: NonNull<Self>) -> Option<crate::profile::SiteRef> {
+        // SAFETY: the caller guarantees a live header.
+        unsafe { (*this.as_ptr()).site }
     }
 
     /// Sets what the space's fallback needs.

@@ -24,4 +24,6 @@ pub(crate) use info::{Fallback, MAX_CAPACITY, SpaceInfo};
 pub use overflow::Overflow;
 pub(crate) use overflow::stack_only_overflow;
 pub use scratch::Scratch;
+#[cfg(feature = "profile")]
+pub(crate) use stats::{BUCKETS, bucket};
 pub use stats::{SIZE_CLASSES, Stats};

@@ -67,7 +67,8 @@ pub struct Scratch<'s> {
     /// a heap slot's buffer); for a side stack's scratch (`SideStack*`
     /// tags, no space of its own), the whole side stack, its control block
     /// first; for [`Scratch::boxed`] (no space, `Box` tag), dangling and
-    /// never used.
+    /// never used, or with the feature `profile` the `&'static Location`
+    /// of its call site, read only by [`Scratch::site`].
     space: NonNull<Header>,
     info: SpaceInfo,
     /// Borrows the space exclusively for `'s`.
@@ -115,12 +116,109 @@ impl<'s> Scratch<'s> {
     /// # drop(fut);
     /// ```
     #[cfg(feature = "alloc")]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub const fn boxed() -> Scratch<'static> {
         Scratch {
-            space: NonNull::dangling(),
+            space: Self::boxed_space(),
             info: SpaceInfo::none(Fallback::Box),
             _space: PhantomData,
         }
+    }
+
+    /// The pointer of [`Scratch::boxed`]: never used.
+    #[cfg(all(feature = "alloc", not(feature = "profile")))]
+    const fn boxed_space() -> NonNull<Header> {
+        NonNull::dangling()
+    }
+
+    /// The pointer of [`Scratch::boxed`]: its call site, which the scratch
+    /// has no header to keep in (docs/ARCHITECTURE.md, "What a scratch's
+    /// pointer points to"); only [`Scratch::site`] reads it, as a
+    /// `Location`.
+    #[cfg(feature = "profile")]
+    #[track_caller]
+    const fn boxed_space() -> NonNull<Header> {
+        let site: crate::profile::SiteRef = core::panic::Location::caller();
+        // SAFETY: made from a reference, so not null.
+        unsafe { NonNull::new_unchecked(core::ptr::from_ref(site).cast_mut().cast()) }
+    }
+
+    /// The call site that lent this scratch's space, if it is known: kept
+    /// in the space's header, in a side stack's control block (its last
+    /// lend), or for [`Scratch::boxed`] in the pointer itself.
+    #[cfg(feature = "profile")]
+    fn site(&self) -> Option<crate::profile::SiteRef> {
+        if self.info.has_space() {
+            // SAFETY: the scratch has a space, so `space` points to its
+            // live header, borrowed for `'s` (`from_space`); nothing
+            // borrows it mutably during this call.
+            return unsafe { Header::site(self.space) };
+        }
+        match self.info.fallback() {
+            // SAFETY: a `Box` scratch without a space is made only by
+            // `Scratch::boxed` (or restored from its link, unchanged), whose
+            // pointer is a `&'static Location` under this feature.
+            Fallback::Box => Some(unsafe { &*self.space.as_ptr().cast_const().cast() }),
+            #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+            // SAFETY: a side stack's scratch points to the whole stack,
+            // borrowed for `'s` (`SideStack::lend`).
+            Fallback::SideStack | Fallback::SideStackOrBox => unsafe {
+                SideStackControl::site_of(self.space.cast())
+            },
+            _ => None,
+        }
+    }
+
+    /// Attributes the lend of this scratch's space to `site` instead of
+    /// where it was lent (a stream's lends: to where the stream was made).
+    #[cfg(all(feature = "profile", feature = "futures"))]
+    pub(crate) fn attribute_to(&self, site: crate::profile::SiteRef) {
+        if self.info.has_space() {
+            // SAFETY: the scratch has a space, so `space` points to its live
+            // header, borrowed for `'s` (`from_space`); nothing borrows it
+            // during this call.
+            unsafe { Header::set_site(self.space, site) }
+        }
+    }
+
+    /// Counts a fallback that allocates from the global heap at this
+    /// scratch's site.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    fn record_heap_allocation(&self) {
+        #[cfg(feature = "profile")]
+        crate::profile::record_heap_allocation(self.site());
+    }
+
+    /// Panics if fallbacks are denied on this thread (`profile::deny_fallbacks`):
+    /// a `F` did not fit `space`, a space of this scratch.
+    #[inline(always)]
+    #[track_caller]
+    #[cfg_attr(not(feature = "profile"), allow(clippy::extra_unused_type_parameters))]
+    fn check_fallback<F>(&self, space: SpaceInfo) {
+        #[cfg(feature = "profile")]
+        crate::profile::check_fallback::<F>(self.site(), space);
+        #[cfg(not(feature = "profile"))]
+        let _ = space;
+    }
+
+    /// A frame of this side stack's scratch for a `F`, or the free space
+    /// when it does not fit (checked against `profile::deny_fallbacks`).
+    ///
+    /// # Safety
+    ///
+    /// The scratch was lent by a side stack (a `SideStack*` tag).
+    #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+    #[inline(always)]
+    #[track_caller]
+    unsafe fn side_stack_reserve<F: Future + 's>(&self) -> Result<Reservation<'s, F>, SpaceInfo> {
+        // SAFETY: a side stack's scratch points to the whole stack,
+        // borrowed for `'s` (`SideStack::lend`; the caller's contract).
+        let reserved = unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) };
+        if let Err(space) = reserved {
+            self.check_fallback::<F>(space);
+        }
+        reserved
     }
 
     /// The capacity of the lent space in bytes (0 for [`Scratch::boxed`]).
@@ -431,12 +529,18 @@ impl<'s> Scratch<'s> {
         self.record_misfit::<F>();
         match self.info.fallback() {
             #[cfg(feature = "alloc")]
-            Fallback::Box => HeapBlock::reserve::<F>(),
+            Fallback::Box => {
+                self.record_heap_allocation();
+                HeapBlock::reserve::<F>()
+            }
             Fallback::StackOnly => stack_only_overflow::<F>(self.info),
             #[cfg(feature = "alloc")]
-            // SAFETY: a `Grow` space is lent by `HeapSlot::scratch`, whose
-            // link points to the heap slot, exclusively borrowed for `'s`.
-            Fallback::Grow => unsafe { HeapSlot::grow_and_reserve::<F>(Header::link(self.space)) },
+            Fallback::Grow => {
+                self.record_heap_allocation();
+                // SAFETY: a `Grow` space is lent by `HeapSlot::scratch`, whose
+                // link points to the heap slot, exclusively borrowed for `'s`.
+                unsafe { HeapSlot::grow_and_reserve::<F>(Header::link(self.space)) }
+            }
             Fallback::Next => self.next().reserve::<F>(),
             #[cfg(feature = "bumpalo")]
             // SAFETY: an `Arena` space is lent by `Slot::or_arena`, whose link
@@ -447,9 +551,8 @@ impl<'s> Scratch<'s> {
             },
             #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
             Fallback::SideStack => {
-                // SAFETY: a side stack's scratch points to the whole stack,
-                // borrowed for `'s` (`SideStack::lend`).
-                match unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) } {
+                // SAFETY: lent by a side stack (the tag).
+                match unsafe { self.side_stack_reserve::<F>() } {
                     Ok(reservation) => reservation,
                     Err(space) => stack_only_overflow::<F>(space),
                 }
@@ -459,9 +562,14 @@ impl<'s> Scratch<'s> {
                 any(target_has_atomic = "8", feature = "portable-atomic")
             ))]
             Fallback::SideStackOrBox => {
-                // SAFETY: as above.
-                unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) }
-                    .unwrap_or_else(|_| HeapBlock::reserve::<F>())
+                // SAFETY: lent by a side stack (the tag).
+                match unsafe { self.side_stack_reserve::<F>() } {
+                    Ok(reservation) => reservation,
+                    Err(_) => {
+                        self.record_heap_allocation();
+                        HeapBlock::reserve::<F>()
+                    }
+                }
             }
         }
     }
@@ -482,6 +590,7 @@ impl<'s> Scratch<'s> {
     /// A reservation for a `F` in the spaces this scratch offers without
     /// allocating, or the last space that refused it.
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub(crate) fn try_reserve<F: Future + 's>(self) -> Result<Reservation<'s, F>, SpaceInfo> {
         if let Some(space) = self.space_for::<F>() {
             // SAFETY: the space of this scratch, which `F` fits.
@@ -491,28 +600,41 @@ impl<'s> Scratch<'s> {
         match self.info.fallback() {
             Fallback::Next => self.next().try_reserve::<F>(),
             #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
-            // SAFETY: a side stack's scratch points to the whole stack,
-            // borrowed for `'s` (`SideStack::lend`).
-            Fallback::SideStack => unsafe { SideStackControl::try_reserve::<F>(self.space.cast()) },
+            // SAFETY: lent by a side stack (the tag).
+            Fallback::SideStack => unsafe { self.side_stack_reserve::<F>() },
             #[cfg(all(
                 feature = "alloc",
                 any(target_has_atomic = "8", feature = "portable-atomic")
             ))]
-            // SAFETY: as above.
-            Fallback::SideStackOrBox => unsafe {
-                SideStackControl::try_reserve::<F>(self.space.cast())
-            },
+            // SAFETY: lent by a side stack (the tag).
+            Fallback::SideStackOrBox => unsafe { self.side_stack_reserve::<F>() },
             _ => Err(self.info),
         }
     }
 
-    /// Counts a `F` that did not fit in the space's statistics.
+    /// Counts a `F` that did not fit in the space's statistics (and with
+    /// the feature `profile`, at its site, and panics if fallbacks are
+    /// denied; a side stack's scratch does both when its frame is refused).
+    #[cfg_attr(feature = "profile", track_caller)]
     fn record_misfit<F>(&self) {
         if self.info.has_space() {
             // SAFETY: the scratch has a space, so `space` points to its live
             // header, exclusively borrowed for `'s` (`from_space`), and
             // nothing else borrows it during this call.
             unsafe { Header::record::<F>(self.space, self.info.misfit::<F>()) }
+        }
+        #[cfg(feature = "profile")]
+        match self.info.fallback() {
+            #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
+            Fallback::SideStack | Fallback::SideStackOrBox => {}
+            fallback => {
+                if !self.info.has_space() && fallback == Fallback::Box {
+                    if let Some(site) = self.site() {
+                        crate::profile::record::<F>(site, self.info.misfit::<F>());
+                    }
+                }
+                self.check_fallback::<F>(self.info);
+            }
         }
     }
 

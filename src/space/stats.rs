@@ -25,7 +25,7 @@ use crate::space::FallbackReason;
 pub const SIZE_CLASSES: [usize; 7] = [64, 128, 256, 512, 1024, 2048, 4096];
 
 /// Number of size buckets: one per size class, and one for larger futures.
-const BUCKETS: usize = SIZE_CLASSES.len() + 1;
+pub(crate) const BUCKETS: usize = SIZE_CLASSES.len() + 1;
 
 /// The bucket of a future of `size` bytes: the smallest size class that
 /// holds it, or the last bucket when no class does.
@@ -85,6 +85,24 @@ impl Stats {
             size_fallbacks: 0,
             alignment_fallbacks: 0,
             largest: 0,
+        }
+    }
+
+    /// Counters made from their values: the size histogram (by bucket, see
+    /// [`bucket`]), the fallbacks by reason (no-space fallbacks counted as
+    /// size fallbacks), and the largest future.
+    #[cfg(feature = "profile")]
+    pub(crate) const fn from_parts(
+        by_class: [u64; BUCKETS],
+        size_fallbacks: u64,
+        alignment_fallbacks: u64,
+        largest: usize,
+    ) -> Self {
+        Stats {
+            by_class,
+            size_fallbacks,
+            alignment_fallbacks,
+            largest,
         }
     }
 

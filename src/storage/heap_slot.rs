@@ -151,6 +151,7 @@ impl HeapSlot {
     /// assert!(fut.is_inline()); // the caller's space, on the heap
     /// # drop(fut);
     /// ```
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn scratch(&mut self) -> Scratch<'_> {
         let buffer = self.buffer;
         let info = SpaceInfo::new(self.capacity, self.align, Fallback::Grow);
@@ -177,6 +178,8 @@ impl HeapSlot {
                     word: 0,
                 },
             );
+            #[cfg(feature = "profile")]
+            Header::set_site(space, core::panic::Location::caller());
             Scratch::from_space(space, info)
         }
     }

@@ -57,6 +57,11 @@ pub(crate) struct Control {
     region_offset: usize,
     capacity: usize,
     align: usize,
+    /// The call site of the last lend (null before the first): an
+    /// approximation when scratches of the stack are lent before the
+    /// earlier ones are used. Not part of the protocol that loom checks.
+    #[cfg(feature = "profile")]
+    site: core::sync::atomic::AtomicPtr<core::panic::Location<'static>>,
 }
 
 /// A region of `N` bytes that nested dyn calls share, each future taking a
@@ -159,6 +164,8 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
                     region_offset: offset_of!(Self, region),
                     capacity: N,
                     align: A::BYTES,
+                    #[cfg(feature = "profile")]
+                    site: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
                 },
                 region: Region {
                     _align: [],
@@ -182,6 +189,7 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
     /// # drop(fut);
     /// ```
     #[cfg(feature = "alloc")]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn or_box(self: Pin<&Self>) -> Scratch<'_> {
         self.lend(Fallback::SideStackOrBox)
     }
@@ -198,6 +206,7 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
     /// assert!(stack.used() > 0);
     /// # drop(fut);
     /// ```
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn stack_only(self: Pin<&Self>) -> Scratch<'_> {
         self.lend(Fallback::SideStack)
     }
@@ -243,7 +252,13 @@ impl<const N: usize, A: Alignment> SideStack<N, A> {
         }
     }
 
+    #[cfg_attr(feature = "profile", track_caller)]
     fn lend(self: Pin<&Self>, fallback: Fallback) -> Scratch<'_> {
+        #[cfg(feature = "profile")]
+        self.core.site.store(
+            core::ptr::from_ref(core::panic::Location::caller()).cast_mut(),
+            core::sync::atomic::Ordering::Relaxed,
+        );
         // SAFETY:
         // - The space pointer points to the whole (pinned) stack, whose first
         //   field is its `Control`: a side-stack scratch has no room of its
@@ -337,6 +352,10 @@ impl Control {
             let end = frame_at + size;
             let reason = misfit(end, align_of::<F>(), self.capacity, self.align);
             state.stats.record_for::<F>(reason);
+            #[cfg(feature = "profile")]
+            if let Some(site) = self.site() {
+                crate::profile::record::<F>(site, reason);
+            }
             if reason.is_some() {
                 return Err(SpaceInfo::new(
                     self.capacity - start,
@@ -365,6 +384,26 @@ impl Control {
             // and the caller writes the future right after.
             Ok(unsafe { Reservation::in_block(frame) })
         })
+    }
+
+    /// The call site of the stack's last lend.
+    #[cfg(feature = "profile")]
+    fn site(&self) -> Option<crate::profile::SiteRef> {
+        let site = self.site.load(core::sync::atomic::Ordering::Relaxed);
+        // SAFETY: null, or stored from a `&'static Location` by `lend`.
+        unsafe { site.as_ref() }
+    }
+
+    /// The call site of the last lend of the side stack at `stack`.
+    ///
+    /// # Safety
+    ///
+    /// `stack` is the space of a live scratch lent by a side stack.
+    #[cfg(feature = "profile")]
+    pub(crate) unsafe fn site_of(stack: NonNull<u8>) -> Option<crate::profile::SiteRef> {
+        // SAFETY: the stack starts with its `Control` (`repr(C)`, after a
+        // zero-sized field) and is borrowed by the scratch (contract).
+        unsafe { stack.cast::<Control>().as_ref() }.site()
     }
 
     /// The fallback of a side stack's scratch: a frame for a `F`, or the

@@ -258,6 +258,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// ```
     #[cfg(feature = "alloc")]
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn or_box(self: Pin<&mut Self>) -> Scratch<'_> {
         self.lend(Self::OR_BOX)
     }
@@ -280,6 +281,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// assert!(slot.as_mut().stack_only().try_emplace(async move { bytes.len() }).is_err());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn stack_only(self: Pin<&mut Self>) -> Scratch<'_> {
         self.lend(Self::STACK_ONLY)
     }
@@ -309,6 +311,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// # drop(fut);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn place<'s, F>(self: Pin<&'s mut Self>, f: F) -> SlotFuture<'s, F::Output>
     where
         F: Future + Send + 's,
@@ -339,6 +342,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// # drop(fut);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn place_local<'s, F>(self: Pin<&'s mut Self>, f: F) -> LocalSlotFuture<'s, F::Output>
     where
         F: Future + 's,
@@ -449,6 +453,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// # }
     /// ```
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn then<'s>(self: Pin<&'s mut Self>, next: Scratch<'s>) -> Scratch<'s> {
         let scratch = self.lend(Self::CHAINED);
         // SAFETY: the scratch's space is this slot's header, exclusively
@@ -477,6 +482,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// ```
     #[cfg(feature = "bumpalo")]
     #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub fn or_arena<'s>(self: Pin<&'s mut Self>, arena: &'s crate::Arena) -> Scratch<'s> {
         let scratch = self.lend(Self::ARENA);
         let link = Link {
@@ -491,7 +497,11 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
 
     /// Lends the slot as a space described by `info` (its capacity and
     /// alignment, and one of the fallbacks).
+    ///
+    /// With the feature `profile`, the lend is attributed to the caller's
+    /// location (`#[track_caller]` all the way from the public lend).
     #[inline(always)]
+    #[cfg_attr(feature = "profile", track_caller)]
     pub(crate) fn lend(self: Pin<&mut Self>, info: SpaceInfo) -> Scratch<'_> {
         // SAFETY: nothing is moved out of the slot; the pointer made from the
         // reference keeps pointing at the pinned slot.
@@ -506,7 +516,14 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         // - The slot is vacant (checked above) and exclusively borrowed for
         //   the scratch's lifetime; it checks `assert_vacant` again before it
         //   is lent again and when it is dropped.
-        unsafe { Scratch::from_space(space, info) }
+        let scratch = unsafe { Scratch::from_space(space, info) };
+        #[cfg(feature = "profile")]
+        // SAFETY: the slot's header, exclusively borrowed by `scratch`,
+        // which is not used yet.
+        unsafe {
+            Header::set_site(space, core::panic::Location::caller())
+        };
+        scratch
     }
 }
 

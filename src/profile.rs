@@ -1,0 +1,735 @@
+//! Per-call-site counters (feature `profile`): which line of your program
+//! lent each space, how often its futures fit, why the others fell back,
+//! how many of those allocated from the global heap, and which slot class
+//! would have held them.
+//!
+//! With the feature on, every lend is attributed to the source line that
+//! lent the space (through `#[track_caller]`): [`Slot::or_box`](crate::Slot::or_box),
+//! [`Slot::stack_only`](crate::Slot::stack_only), [`Slot::then`](crate::Slot::then),
+//! `Slot::or_arena`, [`Slot::place`](crate::Slot::place),
+//! [`HeapSlot::scratch`](crate::HeapSlot::scratch),
+//! [`SideStack::or_box`](crate::SideStack::or_box) and
+//! [`SideStack::stack_only`](crate::SideStack::stack_only),
+//! [`Scratch::boxed`](crate::Scratch::boxed), and the constructors of
+//! `SlotStream` and `LocalSlotStream` (whose lends are attributed to where
+//! the stream was made). Each site accumulates what a slot's
+//! [`Stats`] count, over every space lent there, from every thread:
+//! [`sites`] lists them, [`report`] prints them as a Markdown table, and
+//! [`deny_fallbacks`] turns any fallback into a panic that names its site.
+//!
+//! ```
+//! use core::pin::pin;
+//! use stackslot::Slot;
+//!
+//! let mut slot = pin!(Slot::<64>::new());
+//! let line = line!() + 1;
+//! drop(slot.as_mut().or_box().emplace(async { 1u8 }));
+//!
+//! let site = stackslot::profile::sites()
+//!     .into_iter()
+//!     .find(|site| site.location().line() == line)
+//!     .unwrap();
+//! assert_eq!(site.location().file(), file!());
+//! assert!(site.stats().hits() >= 1);
+//! ```
+//!
+//! # How it counts
+//!
+//! The registry is a fixed table of [`TABLE_SIZE`] sites in a `static`
+//! (open addressing, keyed by the site's line and column; a new site claims
+//! an entry with one compare-and-swap), with atomic counters, so counting
+//! never allocates and threads merge exactly. Once every entry is taken,
+//! further sites are counted together in one extra row,
+//! [`Site::is_other`] ("other sites" in the report). The site of a lend is
+//! kept in the space's header (a slot's, a heap slot's buffer's); a
+//! [`Scratch::boxed`](crate::Scratch::boxed) carries it in its otherwise
+//! unused pointer; a side stack keeps the site of its *last* lend, so two
+//! scratches of one side stack lent before either is used are both counted
+//! at the second one's site.
+//!
+//! A *lend* in the report is an emplacement through a scratch lent at the
+//! site (a scratch allows one; one dropped unused is not counted). A *heap
+//! allocation* is a fallback that allocated from the global heap: a boxed
+//! future (`or_box`, `Scratch::boxed`, a side stack's `or_box` once the
+//! region is full) or a heap slot's growth. An arena's fallback is not one.
+//!
+//! The counters in a space's own [`Stats`] are unchanged by the feature;
+//! the space's header grows by one pointer (16 bytes with padding).
+
+extern crate alloc;
+extern crate std;
+
+use alloc::vec::Vec;
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::{align_of, size_of};
+use core::panic::Location;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+use crate::space::{BUCKETS, FallbackReason, SpaceInfo, Stats, bucket};
+
+/// How many distinct call sites the registry holds before it counts the
+/// rest together as "other sites" ([`Site::is_other`]).
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(stackslot::profile::TABLE_SIZE, 1024);
+/// ```
+pub const TABLE_SIZE: usize = 1024;
+
+/// A call site, as kept by the registry.
+pub(crate) type SiteRef = &'static Location<'static>;
+
+/// The counters of one site, in the registry; a space's header keeps a
+/// reference to those of its site.
+pub(crate) type SiteCounters = Entry;
+
+/// The counters of one site.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// Null while the entry is free; set once, by the site that claims it.
+    site: AtomicPtr<Location<'static>>,
+    by_class: [AtomicU64; BUCKETS],
+    size_fallbacks: AtomicU64,
+    alignment_fallbacks: AtomicU64,
+    no_space_fallbacks: AtomicU64,
+    heap_allocations: AtomicU64,
+    largest: AtomicUsize,
+}
+
+impl Entry {
+    const fn new() -> Self {
+        Entry {
+            site: AtomicPtr::new(ptr::null_mut()),
+            by_class: [const { AtomicU64::new(0) }; BUCKETS],
+            size_fallbacks: AtomicU64::new(0),
+            alignment_fallbacks: AtomicU64::new(0),
+            no_space_fallbacks: AtomicU64::new(0),
+            heap_allocations: AtomicU64::new(0),
+            largest: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts one emplacement of a `F`; `fallback` is `None` for a hit.
+    #[inline(always)]
+    pub(crate) fn record<F>(&self, fallback: Option<FallbackReason>) {
+        self.record_size(size_of::<F>(), const { bucket(size_of::<F>()) }, fallback);
+    }
+
+    #[inline(always)]
+    fn record_size(&self, size: usize, bucket: usize, fallback: Option<FallbackReason>) {
+        self.by_class[bucket].fetch_add(1, Relaxed);
+        // Mostly a plain load: the largest size rarely changes.
+        if size > self.largest.load(Relaxed) {
+            self.largest.fetch_max(size, Relaxed);
+        }
+        match fallback {
+            None => {}
+            Some(reason) => self.record_fallback(reason),
+        }
+    }
+
+    #[cold]
+    fn record_fallback(&self, reason: FallbackReason) {
+        match reason {
+            FallbackReason::Size => &self.size_fallbacks,
+            FallbackReason::Alignment => &self.alignment_fallbacks,
+            FallbackReason::NoSpace => &self.no_space_fallbacks,
+        }
+        .fetch_add(1, Relaxed);
+    }
+
+    fn reset(&self) {
+        for count in &self.by_class {
+            count.store(0, Relaxed);
+        }
+        self.size_fallbacks.store(0, Relaxed);
+        self.alignment_fallbacks.store(0, Relaxed);
+        self.no_space_fallbacks.store(0, Relaxed);
+        self.heap_allocations.store(0, Relaxed);
+        self.largest.store(0, Relaxed);
+    }
+
+    /// A snapshot, or `None` when nothing was counted.
+    fn snapshot(&self, location: SiteRef, other: bool) -> Option<Site> {
+        let by_class = core::array::from_fn(|i| self.by_class[i].load(Relaxed));
+        let no_space = self.no_space_fallbacks.load(Relaxed);
+        let stats = Stats::from_parts(
+            by_class,
+            self.size_fallbacks.load(Relaxed) + no_space,
+            self.alignment_fallbacks.load(Relaxed),
+            self.largest.load(Relaxed),
+        );
+        let heap_allocations = self.heap_allocations.load(Relaxed);
+        if stats.emplacements() == 0 && heap_allocations == 0 {
+            return None;
+        }
+        Some(Site {
+            location,
+            stats,
+            no_space_fallbacks: no_space,
+            heap_allocations,
+            other,
+        })
+    }
+}
+
+/// A fixed table of `N` sites (a power of two) and the row of the others.
+struct Registry<const N: usize> {
+    entries: [Entry; N],
+    other: Entry,
+}
+
+impl<const N: usize> Registry<N> {
+    const fn new() -> Self {
+        assert!(N.is_power_of_two());
+        Registry {
+            entries: [const { Entry::new() }; N],
+            other: Entry::new(),
+        }
+    }
+
+    /// Where the search for `site` starts: a hash of its line and column.
+    #[inline(always)]
+    fn start(site: SiteRef) -> usize {
+        let key = (u64::from(site.line()) << 20) ^ u64::from(site.column());
+        let hash = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (hash >> 32) as usize & (N - 1)
+    }
+
+    /// The entry of `site`, claimed now if it has none.
+    #[inline(always)]
+    fn entry(&self, site: SiteRef) -> &Entry {
+        let start = Self::start(site);
+        let entry = &self.entries[start];
+        if ptr::eq(entry.site.load(Relaxed), site) {
+            return entry;
+        }
+        self.find(site, start)
+    }
+
+    /// The entry of `site` past the first probe: an equal site (the same
+    /// location may be emitted at more than one address), a free entry to
+    /// claim, or the other sites' row when the table is full.
+    #[cold]
+    #[inline(never)]
+    fn find(&self, site: SiteRef, start: usize) -> &Entry {
+        let wanted = ptr::from_ref(site).cast_mut();
+        for i in 0..N {
+            let entry = &self.entries[(start + i) & (N - 1)];
+            let mut current = entry.site.load(Relaxed);
+            if current.is_null() {
+                match entry
+                    .site
+                    .compare_exchange(current, wanted, Relaxed, Relaxed)
+                {
+                    Ok(_) => return entry,
+                    Err(taken) => current = taken,
+                }
+            }
+            // SAFETY: a non-null entry holds a `&'static Location` (stored
+            // above, never changed back), so it is valid to read forever.
+            if ptr::eq(current, site) || unsafe { *current == *site } {
+                return entry;
+            }
+        }
+        &self.other
+    }
+
+    fn reset(&self) {
+        for entry in &self.entries {
+            entry.reset();
+        }
+        self.other.reset();
+    }
+
+    fn sites(&self) -> Vec<Site> {
+        let mut sites: Vec<Site> = self
+            .entries
+            .iter()
+            .filter_map(|entry| {
+                let location = entry.site.load(Relaxed);
+                // SAFETY: as in `find`: a claimed entry holds a
+                // `&'static Location`.
+                let location = unsafe { location.as_ref() }?;
+                entry.snapshot(location, false)
+            })
+            .collect();
+        sites.extend(self.other.snapshot(other_sites(), true));
+        sites
+    }
+}
+
+/// The location that stands for the sites past the table's capacity.
+fn other_sites() -> SiteRef {
+    Location::caller()
+}
+
+static REGISTRY: Registry<TABLE_SIZE> = Registry::new();
+
+/// Counts one emplacement of a `F` lent at `site`; `fallback` is `None`
+/// for a hit.
+#[inline(always)]
+pub(crate) fn record<F>(site: SiteRef, fallback: Option<FallbackReason>) {
+    counters(site).record::<F>(fallback);
+}
+
+/// The counters of `site`, claimed now if it has none yet.
+#[inline]
+pub(crate) fn counters(site: SiteRef) -> &'static SiteCounters {
+    REGISTRY.entry(site)
+}
+
+/// Counts a fallback at `site` that allocated from the global heap.
+#[cold]
+pub(crate) fn record_heap_allocation(site: Option<SiteRef>) {
+    if let Some(site) = site {
+        REGISTRY.entry(site).heap_allocations.fetch_add(1, Relaxed);
+    }
+}
+
+std::thread_local! {
+    /// How many [`DenyFallbacks`] guards live on this thread.
+    static DENIED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Panics if fallbacks are denied on this thread ([`deny_fallbacks`]): a
+/// `F` lent at `site` did not fit `space`. Called before the future is
+/// placed anywhere.
+#[inline]
+#[track_caller]
+pub(crate) fn check_fallback<F>(site: Option<SiteRef>, space: SpaceInfo) {
+    if DENIED.try_with(Cell::get).unwrap_or(0) > 0 {
+        fallback_denied(
+            site,
+            size_of::<F>(),
+            align_of::<F>(),
+            space.capacity(),
+            space.align(),
+        );
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn fallback_denied(
+    site: Option<SiteRef>,
+    size: usize,
+    align: usize,
+    capacity: usize,
+    space_align: usize,
+) -> ! {
+    struct At(Option<SiteRef>);
+    impl fmt::Display for At {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self.0 {
+                Some(site) => write!(f, "the space lent at {site}"),
+                None => f.write_str("a space lent at an unknown site"),
+            }
+        }
+    }
+    panic!(
+        "stackslot: fallback denied (profile::deny_fallbacks): a future of {size} bytes \
+         (align {align}) does not fit {} of {capacity} bytes (align {space_align})",
+        At(site)
+    )
+}
+
+/// One call site's counters, a snapshot taken by [`sites`].
+///
+/// # Example
+///
+/// ```
+/// use stackslot::Scratch;
+///
+/// let line = line!() + 1;
+/// drop(Scratch::boxed().emplace(async { 1 }));
+/// let site = stackslot::profile::sites()
+///     .into_iter()
+///     .find(|site| site.location().line() == line)
+///     .unwrap();
+/// assert!(site.heap_allocations() >= 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    location: SiteRef,
+    stats: Stats,
+    no_space_fallbacks: u64,
+    heap_allocations: u64,
+    other: bool,
+}
+
+impl Site {
+    /// The source location that lent the spaces (file, line, column).
+    ///
+    /// For the "other sites" row ([`Site::is_other`]), a location inside
+    /// this crate.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let line = line!() + 1;
+    /// drop(slot.as_mut().stack_only().emplace(async {}));
+    /// assert!(stackslot::profile::sites().iter().any(|site| site.location().line() == line));
+    /// ```
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// The counters of every space lent at the site, merged: the same as a
+    /// slot's [`Stats`] (hits, fallbacks by reason, the size-class
+    /// histogram, the largest future); a no-space fallback
+    /// ([`Scratch::boxed`](crate::Scratch::boxed)) counts as a size fallback
+    /// there, as in a slot's.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let line = line!() + 2;
+    /// for _ in 0..3 {
+    ///     drop(slot.as_mut().stack_only().emplace(async {}));
+    /// }
+    /// let site = stackslot::profile::sites().into_iter().find(|s| s.location().line() == line).unwrap();
+    /// assert_eq!(site.stats().smallest_class(100.0), Some(64));
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// How many of the fallbacks had no space to try
+    /// ([`Scratch::boxed`](crate::Scratch::boxed)); included in
+    /// [`Stats::size_fallbacks`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use stackslot::Scratch;
+    ///
+    /// let line = line!() + 1;
+    /// drop(Scratch::boxed().emplace(async { 1 }));
+    /// let site = stackslot::profile::sites().into_iter().find(|s| s.location().line() == line).unwrap();
+    /// assert_eq!(site.no_space_fallbacks(), site.stats().size_fallbacks());
+    /// ```
+    pub fn no_space_fallbacks(&self) -> u64 {
+        self.no_space_fallbacks
+    }
+
+    /// How many fallbacks allocated from the global heap: boxed futures and
+    /// heap-slot growths.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// let bytes = [0u8; 100];
+    /// let line = line!() + 1;
+    /// drop(slot.as_mut().or_box().emplace(async move { bytes.len() }));
+    /// let site = stackslot::profile::sites().into_iter().find(|s| s.location().line() == line).unwrap();
+    /// assert_eq!(site.heap_allocations(), site.stats().fallbacks());
+    /// ```
+    pub fn heap_allocations(&self) -> u64 {
+        self.heap_allocations
+    }
+
+    /// Whether this is the row of the sites that found the table full
+    /// ([`TABLE_SIZE`] distinct sites before them), counted together.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// assert!(stackslot::profile::sites().iter().all(|site| !site.is_other()));
+    /// ```
+    pub fn is_other(&self) -> bool {
+        self.other
+    }
+}
+
+/// Every site counted so far (since the last [`reset`]), in no particular
+/// order; sites with nothing counted are left out.
+///
+/// Allocates the vector; counting itself never allocates.
+///
+/// # Example
+///
+/// ```
+/// use core::pin::pin;
+/// use stackslot::Slot;
+///
+/// let mut slot = pin!(Slot::<64>::new());
+/// drop(slot.as_mut().stack_only().emplace(async {}));
+/// assert!(!stackslot::profile::sites().is_empty());
+/// ```
+pub fn sites() -> Vec<Site> {
+    REGISTRY.sites()
+}
+
+/// Sets every site's counters back to zero (the sites keep their entries).
+///
+/// Not atomic with respect to lends on other threads: an emplacement
+/// counted meanwhile may be partly kept.
+///
+/// # Example
+///
+/// ```
+/// use core::pin::pin;
+/// use stackslot::Slot;
+///
+/// let mut slot = pin!(Slot::<64>::new());
+/// let line = line!() + 1;
+/// drop(slot.as_mut().stack_only().emplace(async {}));
+/// stackslot::profile::reset();
+/// assert!(stackslot::profile::sites().iter().all(|site| site.location().line() != line));
+/// ```
+pub fn reset() {
+    REGISTRY.reset();
+}
+
+/// The sites as a Markdown table, one row per site, the sites that
+/// allocate most first; see [`Report`].
+///
+/// # Example
+///
+/// ```
+/// use stackslot::Scratch;
+///
+/// drop(Scratch::boxed().emplace(async { 1 }));
+/// let table = stackslot::profile::report().to_string();
+/// assert!(table.starts_with("| site | lends |"));
+/// assert!(table.contains(file!()));
+/// ```
+pub fn report() -> Report {
+    let mut sites = sites();
+    sites.sort_by(|a, b| {
+        (
+            b.heap_allocations,
+            b.stats.fallbacks(),
+            b.stats.emplacements(),
+        )
+            .cmp(&(
+                a.heap_allocations,
+                a.stats.fallbacks(),
+                a.stats.emplacements(),
+            ))
+            .then_with(|| a.other.cmp(&b.other))
+            .then_with(|| {
+                (a.location.file(), a.location.line(), a.location.column()).cmp(&(
+                    b.location.file(),
+                    b.location.line(),
+                    b.location.column(),
+                ))
+            })
+    });
+    Report { sites }
+}
+
+/// A snapshot of every site, whose `Display` is a Markdown table: one row
+/// per site, sorted by heap allocations, then fallbacks, then lends (most
+/// first).
+///
+/// The columns: the site (`file:line:column`, or `(other sites)`); lends
+/// (emplacements through its scratches); hits; fallbacks because the future
+/// was too large, too aligned, or had no space; heap allocations; the
+/// largest future in bytes; and the smallest of the [`SIZE_CLASSES`](crate::SIZE_CLASSES)
+/// that would have held 90, 99 and 100 % of its futures
+/// ([`Stats::smallest_class`]; `-` when no class would).
+///
+/// # Example
+///
+/// ```
+/// use core::pin::pin;
+/// use stackslot::Slot;
+///
+/// let mut slot = pin!(Slot::<64>::new());
+/// drop(slot.as_mut().stack_only().emplace(async {}));
+/// let report = stackslot::profile::report();
+/// assert!(!report.sites().is_empty());
+/// println!("{report}");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Report {
+    sites: Vec<Site>,
+}
+
+impl Report {
+    /// The rows, in the table's order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let report = stackslot::profile::report();
+    /// assert_eq!(report.sites().len(), stackslot::profile::sites().len());
+    /// ```
+    pub fn sites(&self) -> &[Site] {
+        &self.sites
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "| site | lends | hits | size fallbacks | alignment fallbacks | no-space fallbacks \
+             | heap allocations | largest future | 90 % | 99 % | 100 % |"
+        )?;
+        writeln!(
+            f,
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        )?;
+        for site in &self.sites {
+            let stats = site.stats;
+            if site.other {
+                f.write_str("| (other sites) ")?;
+            } else {
+                write!(f, "| {} ", site.location)?;
+            }
+            write!(
+                f,
+                "| {} | {} | {} | {} | {} | {} | {} ",
+                stats.emplacements(),
+                stats.hits(),
+                stats.size_fallbacks() - site.no_space_fallbacks,
+                stats.alignment_fallbacks(),
+                site.no_space_fallbacks,
+                site.heap_allocations,
+                stats.largest_future(),
+            )?;
+            for share in [90.0, 99.0, 100.0] {
+                match stats.smallest_class(share) {
+                    Some(class) => write!(f, "| {class} ")?,
+                    None => f.write_str("| - ")?,
+                }
+            }
+            writeln!(f, "|")?;
+        }
+        Ok(())
+    }
+}
+
+/// Denies fallbacks on the current thread while the returned guard lives:
+/// any emplacement that does not fit its space then panics, before the
+/// future is placed anywhere, with a message that names the site that lent
+/// the space (`file:line:column`) and the future's and the space's sizes
+/// and alignments. The future is dropped while unwinding; nothing leaks.
+///
+/// Every fallback counts: a boxed future, a heap slot's growth, a slot
+/// handing the future on to the next space ([`Slot::then`](crate::Slot::then))
+/// or to an arena, a side stack that is full, and a
+/// [`try_emplace`](crate::Scratch::try_emplace) that would return the
+/// future. Guards nest; other threads are not affected.
+///
+/// # Example
+///
+/// ```
+/// use core::pin::pin;
+/// use stackslot::Slot;
+///
+/// let mut slot = pin!(Slot::<64>::new());
+/// let _deny = stackslot::profile::deny_fallbacks();
+/// drop(slot.as_mut().or_box().emplace(async { 1 })); // fits: fine
+///
+/// let bytes = [0u8; 100];
+/// let caught = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| {
+///     drop(slot.as_mut().or_box().emplace(async move { bytes.len() }));
+/// }));
+/// assert!(caught.is_err());
+/// ```
+#[must_use = "fallbacks are denied only while the guard lives: bind it (`let _deny = ...`)"]
+pub fn deny_fallbacks() -> DenyFallbacks {
+    DENIED.with(|denied| denied.set(denied.get() + 1));
+    DenyFallbacks {
+        _thread: PhantomData,
+    }
+}
+
+/// The guard of [`deny_fallbacks`]: fallbacks on this thread panic until it
+/// is dropped. Not `Send`: it belongs to the thread it was made on.
+///
+/// # Example
+///
+/// ```
+/// let deny = stackslot::profile::deny_fallbacks();
+/// drop(deny); // fallbacks are allowed again
+/// ```
+#[derive(Debug)]
+pub struct DenyFallbacks {
+    _thread: PhantomData<*const ()>,
+}
+
+impl Drop for DenyFallbacks {
+    fn drop(&mut self) {
+        // Ignored during the thread's teardown, when the counter is gone.
+        let _ = DENIED.try_with(|denied| denied.set(denied.get() - 1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn location() -> SiteRef {
+        Location::caller()
+    }
+
+    #[test]
+    fn a_full_table_counts_the_rest_as_other_sites() {
+        let registry = Registry::<4>::new();
+        let sites = [
+            location(),
+            location(),
+            location(),
+            location(),
+            location(),
+            location(),
+        ];
+        for (i, site) in sites.iter().enumerate() {
+            for _ in 0..=i {
+                registry.entry(site).record_size(8, bucket(8), None);
+            }
+        }
+        let mut counted = registry.sites();
+        assert_eq!(counted.len(), 5);
+        let other = counted.pop().unwrap();
+        assert!(other.is_other());
+        assert_eq!(other.stats().hits(), 5 + 6);
+        let mut hits: Vec<u64> = counted.iter().map(|s| s.stats().hits()).collect();
+        hits.sort();
+        assert_eq!(hits, [1, 2, 3, 4]);
+        registry.reset();
+        assert!(registry.sites().is_empty());
+        // The sites keep their entries.
+        registry.entry(sites[0]).record_size(8, bucket(8), None);
+        assert_eq!(registry.sites()[0].location(), sites[0]);
+    }
+
+    #[test]
+    fn equal_locations_at_other_addresses_share_an_entry() {
+        let registry = Registry::<8>::new();
+        let site = location();
+        let copy: &'static Location<'static> =
+            alloc::boxed::Box::leak(alloc::boxed::Box::new(*site));
+        registry.entry(site).record_size(8, bucket(8), None);
+        registry
+            .entry(copy)
+            .record_size(300, bucket(300), Some(FallbackReason::Size));
+        let sites = registry.sites();
+        assert_eq!(sites.len(), 1);
+        assert_eq!(sites[0].stats().emplacements(), 2);
+        assert_eq!(sites[0].stats().largest_future(), 300);
+    }
+}
