@@ -5,7 +5,7 @@
 //! crate's report and tests count exactly: **allocations per call** (a
 //! counting global allocator), **hit ratio** (the slot's [`Stats`]), and
 //! **stack bytes** (`size_of` of what the caller reserves). The timings next
-//! to them are from one run of `cargo run --release --example report` on a
+//! to them are from one run of `cargo run --release -p stackslot-report` on a
 //! shared 2-core x86-64 machine: compare them with each other, as ratios,
 //! not with your machine. Run the report yourself, and size real call sites
 //! with [`Stats::smallest_class`] (see the example below).

@@ -190,6 +190,11 @@
 //! [`core::error::Error`] (which is `std::error::Error`) in every
 //! configuration.
 #![no_std]
+// docs.rs (`[package.metadata.docs.rs]` sets `--cfg docsrs`): every
+// feature-gated item is marked with the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// (`loom` is the model checker's build, never a user's: no badge for it.)
+#![cfg_attr(docsrs, doc(auto_cfg(hide(loom))))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(
     missing_docs,

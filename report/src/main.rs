@@ -7,7 +7,7 @@
 //! `Stats::smallest_class`. Writes the same as Markdown and an SVG chart
 //! under `target/stackslot-report/`.
 //!
-//! Run with `cargo run --release --example report`; add `-- --quick` (or
+//! Run with `cargo run --release -p stackslot-report`; add `-- --quick` (or
 //! set `STACKSLOT_REPORT_QUICK=1`) for a few short rounds, as CI does.
 //! The timings are for people to read: compare them within one run.
 
@@ -36,11 +36,11 @@ fn quick_mode() -> bool {
 }
 
 /// `target/stackslot-report/`: beside the `release` or `debug` directory
-/// that holds this example's binary, wherever the target directory is.
+/// that holds this binary, wherever the target directory is.
 fn output_dir() -> PathBuf {
     let target = env::current_exe()
         .ok()
-        .and_then(|exe| exe.ancestors().nth(3).map(PathBuf::from))
+        .and_then(|exe| exe.ancestors().nth(2).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("target"));
     target.join("stackslot-report")
 }
@@ -95,7 +95,7 @@ fn main() -> io::Result<()> {
     let markdown_path = dir.join("report.md");
     let chart_path = dir.join("report.svg");
     let mut markdown = format!(
-        "# stackslot report\n\n`cargo run --release --example report` ({mode}: {} rounds of {} \
+        "# stackslot report\n\n`cargo run --release -p stackslot-report` ({mode}: {} rounds of {} \
          calls per row, median ns per call). Ratios are row time / reference time: below 1 is \
          faster. `SF<4096>` is `StackFuture<4096>::from_or_box`. Timings are for people to \
          read: compare them within one run.\n\n{LEGEND}\n\n",
