@@ -1,19 +1,12 @@
-//! Support for the property tests: the test-future family and its catalogue,
-//! the slot classes, the storages of a case, the scratch kinds, a rig that
-//! drives the storages through a case, the reference the properties compare
-//! with, and the strategies.
+//! Support for the property tests: the catalogue of test futures, the
+//! storages of a case and their slot classes, the two axes of a placement
+//! (lenders and placers), the contract a placement is checked against, a
+//! rig that drives a case, and the strategies.
 
-pub mod alloc;
 pub mod catalogue;
-pub mod expect;
-pub mod family;
+pub mod contract;
 pub mod kinds;
-pub mod life;
-pub mod quiet;
-pub mod registry;
 pub mod rig;
-pub mod slots;
-pub mod span;
 pub mod storage;
 pub mod strategies;
 
