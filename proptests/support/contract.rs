@@ -33,7 +33,7 @@ use stackslot::FallbackReason;
 
 use super::catalogue::FutureType;
 use super::kinds::{Lender, Placer};
-use super::storage::{Counters, INLINE, SlotClass, Snapshot, Spans};
+use super::storage::{Buffer, Counters, INLINE, SlotClass, Snapshot, Spans};
 use crate::common::alloc_count::Counts;
 
 /// At most what a side-stack frame takes besides its future and the
@@ -223,6 +223,15 @@ impl Fit {
         }
     }
 
+    /// The fallback reason of an exact rule.
+    fn reason(self) -> Option<FallbackReason> {
+        if let Fit::No(reason) = self {
+            Some(reason)
+        } else {
+            None
+        }
+    }
+
     pub fn allows(self, got: Option<FallbackReason>) -> bool {
         match self {
             Fit::Yes => got.is_none(),
@@ -289,13 +298,14 @@ pub struct Contract {
 
 impl Contract {
     pub fn new(class: &'static SlotClass) -> Contract {
+        let (heap, cache, chunk, in_chunk, reset) = (None, None, None, Vec::new(), false);
         Contract {
             class,
-            heap: None,
-            cache: None,
-            chunk: None,
-            in_chunk: Vec::new(),
-            reset: false,
+            heap,
+            cache,
+            chunk,
+            in_chunk,
+            reset,
         }
     }
 
@@ -316,52 +326,47 @@ impl Contract {
         }
     }
 
-    /// The capacity, alignment and rule of `tier` for `ty`.
+    /// The capacity and alignment `tier` offers `ty`, and its rule.
     fn tier(&self, tier: Tier, before: &Snapshot, ty: &FutureType) -> (usize, usize, Fit) {
         let (capacity, align) = (self.class.capacity, self.class.align);
-        match tier {
-            Tier::Slot => (capacity, align, Fit::exact(ty, capacity, align)),
-            Tier::Heap => {
-                let heap = before.heap;
-                (
-                    heap.capacity,
-                    heap.align,
-                    Fit::exact(ty, heap.capacity, heap.align),
-                )
-            }
-            Tier::SideStack => {
-                let used = before.side_stack_used;
-                (
-                    capacity - used,
-                    align,
-                    side_stack_fit(ty, capacity, align, used),
-                )
-            }
-            Tier::NoSpace => (0, 0, Fit::No(FallbackReason::NoSpace)),
-        }
+        let used = before.side_stack_used;
+        let (space, fit) = match tier {
+            Tier::Slot => ((capacity, align), Fit::exact(ty, capacity, align)),
+            Tier::Heap => (
+                (before.heap.capacity, before.heap.align),
+                Fit::exact(ty, before.heap.capacity, before.heap.align),
+            ),
+            Tier::SideStack => (
+                (capacity - used, align),
+                side_stack_fit(ty, capacity, align, used),
+            ),
+            Tier::NoSpace => ((0, 0), Fit::No(FallbackReason::NoSpace)),
+        };
+        (space.0, space.1, fit)
     }
 
     /// Whether `ty` certainly gets a handle from fresh storages.
     pub fn places(&self, ty: &FutureType, lender: &Lender, placer: Placer) -> bool {
+        // An empty heap slot or cache has no bytes, aligned to 16.
         let fresh = Snapshot {
-            heap: super::storage::Buffer {
+            heap: Buffer {
                 align: 16,
-                ..Default::default()
+                ..Buffer::default()
             },
-            ..Default::default()
+            ..Snapshot::default()
         };
-        let tiers = lender
+        let cache_fits = Fit::exact(ty, 0, 16) == Fit::Yes;
+        let fits = lender
             .tiers
             .iter()
             .any(|&t| self.tier(t, &fresh, ty).2 == Fit::Yes);
-        let inline = ty.size <= INLINE.0 && ty.align <= INLINE.1;
-        tiers
-            || match placer.policy() {
-                Policy::Emplace => lender.last != Last::Panic,
-                Policy::Inline => inline || lender.last != Last::Panic,
-                Policy::Cached => lender.last != Last::Panic || (ty.size == 0 && ty.align <= 16),
-                Policy::Try | Policy::NoAlloc => false,
-            }
+        let may_allocate = lender.last != Last::Panic;
+        fits || match placer.policy() {
+            Policy::Emplace => may_allocate,
+            Policy::Inline => Fit::exact(ty, INLINE.0, INLINE.1) == Fit::Yes || may_allocate,
+            Policy::Cached => may_allocate || cache_fits,
+            Policy::Try | Policy::NoAlloc => false,
+        }
     }
 
     /// What placing `ty` as `placer` does in what `lender` lends, given the
@@ -374,15 +379,16 @@ impl Contract {
         lender: &Lender,
         placer: Placer,
     ) -> Result<Expect, String> {
+        let (outcome, home, misfit, alloc) = (Outcome::Inline, None, None, Alloc::None);
         let mut exp = Expect {
-            outcome: Outcome::Inline,
-            home: None,
-            misfit: None,
-            alloc: Alloc::None,
+            outcome,
+            home,
+            misfit,
+            alloc,
             after: *before,
         };
         let policy = placer.policy();
-        if policy == Policy::Inline && ty.size <= INLINE.0 && ty.align <= INLINE.1 {
+        if policy == Policy::Inline && Fit::exact(ty, INLINE.0, INLINE.1) == Fit::Yes {
             exp.after.inline.record(ty.size, None);
             exp.home = Some(Home::Inline);
             return Ok(exp);
@@ -433,27 +439,20 @@ impl Contract {
             Policy::NoAlloc => Some(Last::Panic),
             Policy::Cached => {
                 let cache = Fit::exact(ty, before.cache.capacity, before.cache.align);
-                if lender.last != Last::Panic || cache == Fit::Yes {
-                    let grows = cache != Fit::Yes;
-                    exp.after.cache.counters.record(
-                        ty.size,
-                        if let Fit::No(r) = cache {
-                            Some(r)
-                        } else {
-                            None
-                        },
-                    );
-                    exp.home = Some(Home::Cache);
-                    exp.alloc = if grows {
-                        Alloc::Grow {
-                            replaces: self.cache.is_some(),
-                        }
-                    } else {
-                        Alloc::None
+                let miss = cache.reason();
+                if lender.last == Last::Panic && miss.is_some() {
+                    Some(Last::Panic)
+                } else {
+                    exp.after.cache.counters.record(ty.size, miss);
+                    let grow = Alloc::Grow {
+                        replaces: self.cache.is_some(),
                     };
+                    (exp.home, exp.alloc) = (
+                        Some(Home::Cache),
+                        if miss.is_some() { grow } else { Alloc::None },
+                    );
                     return Ok(exp);
                 }
-                Some(Last::Panic)
             }
             Policy::Emplace | Policy::Inline => Some(lender.last),
         };
@@ -464,19 +463,14 @@ impl Contract {
                 (exp.outcome, exp.home, exp.alloc) = (Outcome::Boxed, Some(Home::Box), Alloc::Box)
             }
             Some(Last::Grow) => {
-                (exp.home, exp.alloc) = (
-                    Some(Home::Heap),
-                    Alloc::Grow {
-                        replaces: self.heap.is_some(),
-                    },
-                )
+                let grow = Alloc::Grow {
+                    replaces: self.heap.is_some(),
+                };
+                (exp.home, exp.alloc) = (Some(Home::Heap), grow);
             }
             Some(Last::Arena) => {
-                let warm = self.reset
-                    && self
-                        .in_chunk
-                        .iter()
-                        .any(|&(s, a)| ty.size <= s && ty.align <= a);
+                let fits = |&(size, align): &(usize, usize)| ty.size <= size && ty.align <= align;
+                let warm = self.reset && self.in_chunk.iter().any(fits);
                 (exp.outcome, exp.home, exp.alloc) =
                     (Outcome::Boxed, Some(Home::Arena), Alloc::Chunk { warm });
             }

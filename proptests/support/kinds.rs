@@ -272,28 +272,23 @@ impl Refusal {
         let reason = overflow.reason();
         let mut f = pin!(overflow.into_inner());
         let mut cx = Context::from_waker(Waker::noop());
-        let output = (back == GivenBack::Run)
-            .then(|| (0..1000).find_map(|_| f.as_mut().poll(&mut cx).map(|(v, _)| v).ready()))
-            .flatten();
+        let mut run = (0..1000).map(|_| f.as_mut().poll(&mut cx));
+        let output = match back {
+            GivenBack::Run => run.find_map(|p| {
+                if let Poll::Ready((v, _)) = p {
+                    Some(v)
+                } else {
+                    None
+                }
+            }),
+            GivenBack::Drop => None,
+        };
         Refusal {
             future,
             space,
             reason,
             text,
             output,
-        }
-    }
-}
-
-trait ReadyExt<T> {
-    fn ready(self) -> Option<T>;
-}
-
-impl<T> ReadyExt<T> for Poll<T> {
-    fn ready(self) -> Option<T> {
-        match self {
-            Poll::Ready(v) => Some(v),
-            Poll::Pending => None,
         }
     }
 }

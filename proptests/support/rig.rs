@@ -84,6 +84,9 @@ pub struct Rig {
     /// A waker that counts its wakes.
     pub waker: Waker,
     pub wakes: Arc<Wakes>,
+    /// The heap blocks the rig took when it was made: dropping it gives
+    /// them back, with every buffer and chunk its storages took since.
+    pub made: Counts,
 }
 
 pub struct Wakes(AtomicU32);
@@ -109,15 +112,15 @@ impl Rig {
     pub fn new(class: &'static SlotClass) -> Rig {
         registry::reset();
         catch(|| ()).expect("installs the quiet hook before anything is measured");
-        let storages = Storages::new(class);
-        let spans = storages.spans();
-        let wakes = Arc::new(Wakes(AtomicU32::new(0)));
+        let new = || (Storages::new(class), Arc::new(Wakes(AtomicU32::new(0))));
+        let (made, (storages, wakes)) = measure(new);
         Rig {
+            spans: storages.spans(),
             storages,
-            spans,
             contract: Contract::new(class),
             waker: Waker::from(Arc::clone(&wakes)),
             wakes,
+            made,
         }
     }
 
@@ -211,7 +214,6 @@ pub struct Report {
     /// just before the end.
     pub drops_at_ready: Option<u32>,
     pub drops_before_end: u32,
-    pub terminated: bool,
     pub before: Snapshot,
 }
 
@@ -257,7 +259,6 @@ pub fn live(rig: &mut Rig, life: &Life) -> Result<Report, String> {
         panics: Vec::new(),
         drops_at_ready: None,
         drops_before_end: 0,
-        terminated: false,
         before,
     };
     let leaked = end(placed, life, &rig.waker, &mut report);
@@ -305,7 +306,6 @@ fn end(placed: Result<Placed<'_>, Panic>, life: &Life, waker: &Waker, report: &m
                     break;
                 }
             }
-            report.terminated = handle.is_terminated();
             report.drops_before_end = registry::record(id).drops;
             if life.forget {
                 forget(handle, id);
