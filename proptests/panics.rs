@@ -3,9 +3,9 @@
 //! drop or a use after the drop; the future is dropped exactly once (while
 //! unwinding, when the panic left its handle behind), its box is freed (a
 //! heap slot's buffer or an arena's chunk stays), and every storage is
-//! vacant, as the reference says, and works for the next future. The panic is caught
-//! either around each step (the handle survives it) or around the whole
-//! life (the handle is dropped while unwinding).
+//! vacant, as the contract says, and works for the next future. The panic
+//! is caught either around each step (the handle survives it) or around
+//! the whole life (the handle is dropped while unwinding).
 
 use core::task::{Context, Poll};
 
@@ -112,7 +112,7 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-/// The reference: the events the caller sees, the polls the future sees,
+/// The script: the events the caller sees, the polls the future sees,
 /// and whether it is dropped while unwinding.
 fn simulate(case: &Case) -> (Vec<Event>, u32, bool) {
     let test = |p| Panic::Test(p);

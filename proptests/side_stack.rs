@@ -14,6 +14,7 @@ use core::task::{Context, Poll};
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use proptest::test_runner::Config;
 
 use crate::common::futures::registry::{self, Behaviour};
 use crate::support::catalogue::FutureType;
@@ -23,7 +24,9 @@ use crate::support::storage::Counters;
 use crate::support::{config, strategies};
 
 proptest! {
-    #![proptest_config(config())]
+    // Under Miri, a third of the cases of the other properties: each case
+    // here keeps up to twelve futures alive at once.
+    #![proptest_config(Config { cases: if cfg!(miri) { 8 } else { config().cases }, ..config() })]
 
     /// Up to twelve pushes and drops on one side stack.
     #[test]

@@ -20,8 +20,9 @@
 //!   strategy never use the fallback; `CachedBox` uses its cache instead
 //!   (growing it only when the scratch may allocate); `Inline` first
 //!   offers its own slot.
-//! - A refusal or an overflow panic names the future's layout and the last
-//!   space that refused it.
+//! - A refusal or an overflow panic names the future's layout, the last
+//!   space that refused it (for a side stack: its free bytes and its
+//!   alignment), and the reason relative to that space.
 //!
 //! What the contract leaves open is learned by observation: where a heap
 //! block landed (from the allocator), which way a side stack decided (from
@@ -37,7 +38,8 @@ use super::storage::{Buffer, Counters, INLINE, SlotClass, Snapshot, Spans};
 use crate::common::alloc_count::Counts;
 
 /// At most what a side-stack frame takes besides its future and the
-/// padding to align them: a small header.
+/// padding to align them (twice the larger of the future's alignment and
+/// 16): a small header. A bound the tests allow, not the header's size.
 pub const FRAME_ROOM: usize = 64;
 
 /// A space a lender offers.
