@@ -13,7 +13,7 @@
 //! against. The test futures and the counting allocator are those of the
 //! integration tests (`tests/common`).
 //!
-//! Each property runs 2048 cases (24 under Miri); set `PROPTEST_CASES` to
+//! Each property runs 2048 cases (16 under Miri); set `PROPTEST_CASES` to
 //! change that. Run one property with `cargo test --test proptests
 //! placement`. Under Miri, add `-Zmiri-ignore-leaks` to the usual flags:
 //! some cases leak handles (and then their storages) on purpose, and the

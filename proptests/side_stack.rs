@@ -24,8 +24,8 @@ use crate::support::storage::Counters;
 use crate::support::{config, strategies};
 
 proptest! {
-    // Under Miri, a third of the cases of the other properties: each case
-    // here keeps up to twelve futures alive at once.
+    // Under Miri, half the cases of the other properties: each case here
+    // keeps up to twelve futures alive at once.
     #![proptest_config(Config { cases: if cfg!(miri) { 8 } else { config().cases }, ..config() })]
 
     /// Up to twelve pushes and drops on one side stack.
