@@ -10,10 +10,9 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use crate::support::expect::{Model, Outcome};
-use crate::support::life::{self, End};
-use crate::support::registry;
-use crate::support::rig::Rig;
+use crate::common::futures::registry;
+use crate::support::contract::Outcome;
+use crate::support::rig::{self, Rig};
 use crate::support::{config, strategies};
 
 proptest! {
@@ -23,39 +22,27 @@ proptest! {
     #[test]
     fn every_future_is_dropped_exactly_once(
         (slot, lives) in strategies::slot_class().prop_flat_map(|slot| {
-            let life = strategies::life(strategies::future_for(slot), 4, strategies::end());
-            (Just(slot), vec(life, 1..=5))
+            (Just(slot), vec(strategies::life(strategies::future_for(slot), 4, 4), 1..=5))
         }),
     ) {
         let mut rig = Rig::new(slot);
-        let mut model = Model::new(slot);
         let mut ended = Vec::new();
         for life in &lives {
-            let report = life::live(&mut rig, &mut model, life);
+            let report = rig::live(&mut rig, life).map_err(TestCaseError::fail)?;
             prop_assert_eq!(report.outcome, report.expected.outcome);
             let record = registry::record(report.id);
             let glue = u32::from(life.ty.tracked);
-            match report.outcome {
-                Outcome::Refused => prop_assert!(report.panics.is_empty()),
-                Outcome::Panics => prop_assert_eq!(report.panics.len(), 1),
-                Outcome::Inline | Outcome::Boxed => {
-                    prop_assert!(report.panics.is_empty(), "{:?}", report.panics);
-                    if report.completed() {
-                        prop_assert_eq!(report.drops_at_ready, Some(glue), "dropped at Ready");
-                    } else {
-                        prop_assert_eq!(report.drops_before_end, 0, "dropped while pending");
-                    }
-                }
+            let placed = matches!(report.outcome, Outcome::Inline | Outcome::Boxed);
+            prop_assert_eq!(report.panics.len(), usize::from(report.outcome == Outcome::Panics), "{:?}", report.panics);
+            if placed && report.completed() {
+                prop_assert_eq!(report.drops_at_ready, Some(glue), "dropped at Ready");
+            } else if placed {
+                prop_assert_eq!(report.drops_before_end, 0, "dropped while pending");
             }
-            let dropped = match report.outcome {
-                Outcome::Refused | Outcome::Panics => true,
-                Outcome::Inline | Outcome::Boxed => report.completed() || life.end == End::Drop,
-            };
+            let dropped = !placed || report.completed() || !life.forget;
             prop_assert_eq!(record.drops, glue * u32::from(dropped), "drops of {:?}", report);
             // A stack-only overflow drops the future while its panic unwinds.
-            let unwinding = glue * u32::from(report.outcome == Outcome::Panics);
-            prop_assert_eq!(record.unwinding_drops, unwinding);
-            prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
+            prop_assert_eq!(record.unwinding_drops, glue * u32::from(report.outcome == Outcome::Panics));
             ended.push((report.id, record.drops));
             if !rig.storages.reusable() {
                 break;

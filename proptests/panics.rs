@@ -3,23 +3,22 @@
 //! drop or a use after the drop; the future is dropped exactly once (while
 //! unwinding, when the panic left its handle behind), its box is freed (a
 //! heap slot's buffer or an arena's chunk stays), and every storage is
-//! vacant, as the reference says, and works for the next future. The panic is caught
-//! either around each step (the handle survives it) or around the whole
-//! life (the handle is dropped while unwinding).
+//! vacant, as the contract says, and works for the next future. The panic
+//! is caught either around each step (the handle survives it) or around
+//! the whole life (the handle is dropped while unwinding).
 
 use core::task::{Context, Poll};
 
 use proptest::prelude::*;
 
+use crate::common::alloc_count;
+use crate::common::futures::registry::{self, Behaviour, Id, TestPanic};
 use crate::support::catalogue::FutureType;
-use crate::support::expect::{Model, Outcome};
-use crate::support::family::TestPanic;
-use crate::support::kinds::{GivenBack, Placed, ScratchKind};
-use crate::support::quiet::{self, Panic};
-use crate::support::registry::{self, Behaviour, Id};
-use crate::support::rig::{self, Placement, Rig};
-use crate::support::slots::SlotClass;
-use crate::support::{alloc, config, strategies};
+use crate::support::contract::{Contract, Outcome};
+use crate::support::kinds::{GivenBack, Lender, Placed, Placer};
+use crate::support::rig::{self, Panic, Rig};
+use crate::support::storage::SlotClass;
+use crate::support::{config, strategies};
 
 /// What goes wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +45,7 @@ enum Boundary {
 struct Case {
     slot: &'static SlotClass,
     ty: &'static FutureType,
-    kind: ScratchKind,
+    kind: (&'static Lender, Placer),
     behaviour: Behaviour,
     /// Polls before the handle is dropped, fewer if the future terminates.
     polls: u32,
@@ -68,14 +67,11 @@ enum Event {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let placed = (strategies::slot_and_future(), strategies::scratch_kind()).prop_filter(
+    let slot_and_future =
+        strategies::slot_class().prop_flat_map(|slot| (Just(slot), strategies::future_for(slot)));
+    let placed = (slot_and_future, strategies::kind()).prop_filter(
         "the callee returns a handle",
-        |((slot, ty), kind)| {
-            matches!(
-                Model::new(slot).place(ty, *kind).outcome,
-                Outcome::Inline | Outcome::Boxed
-            )
-        },
+        |((slot, ty), (lender, placer))| Contract::new(slot).places(ty, lender, *placer),
     );
     let boundary = prop_oneof![Just(Boundary::EachStep), Just(Boundary::WholeLife)];
     (
@@ -116,7 +112,7 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-/// The reference: the events the caller sees, the polls the future sees,
+/// The script: the events the caller sees, the polls the future sees,
 /// and whether it is dropped while unwinding.
 fn simulate(case: &Case) -> (Vec<Event>, u32, bool) {
     let test = |p| Panic::Test(p);
@@ -160,15 +156,19 @@ fn simulate(case: &Case) -> (Vec<Event>, u32, bool) {
 /// Runs the case's faulty life in `rig`, appending to `events`.
 fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
     if case.fault == Fault::Callee || case.boundary == Boundary::WholeLife {
-        let caught = quiet::catch(|| {
-            let lent = case.kind.lend(&mut rig.storages);
-            let Placed::Handle(mut handle) = case.ty.place(lent, id, GivenBack::Drop) else {
+        let (lender, placer) = case.kind;
+        let waker = rig.waker.clone();
+        let caught = rig::catch(|| {
+            let placed = case
+                .ty
+                .place(placer, lender, &mut rig.storages, id, GivenBack::Drop);
+            let Placed::Handle(mut handle) = placed else {
                 panic!("the case is filtered to place its future");
             };
             if case.fault == Fault::Callee {
                 std::panic::panic_any(TestPanic::Callee);
             }
-            let mut cx = Context::from_waker(rig.wakes.waker());
+            let mut cx = Context::from_waker(&waker);
             for _ in 0..case.polls {
                 match handle.poll(&mut cx) {
                     Poll::Pending => events.push(Event::Pending),
@@ -179,12 +179,12 @@ fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
                 }
             }
         });
-        if let Err(payload) = caught {
-            events.push(Event::Unwound(Panic::of(&payload)));
+        if let Err(panic) = caught {
+            events.push(Event::Unwound(panic));
         }
     } else {
-        let Placement { placed, .. } =
-            rig::place(&mut rig.storages, case.ty, case.kind, id, GivenBack::Drop);
+        let waker = rig.waker.clone();
+        let (_, _, placed) = rig::place(&mut rig.storages, case.ty, case.kind, id, GivenBack::Drop);
         let Ok(Placed::Handle(mut handle)) = placed else {
             panic!("the case is filtered to place its future");
         };
@@ -192,14 +192,14 @@ fn run(rig: &mut Rig, case: &Case, id: Id, events: &mut Vec<Event>) {
             if handle.is_terminated() {
                 break;
             }
-            events.push(match rig::poll(&mut handle, &rig.wakes).1 {
+            events.push(match rig::poll(&mut handle, &waker).1 {
                 Ok(Poll::Pending) => Event::Pending,
                 Ok(Poll::Ready(value)) => Event::Ready(value),
-                Err(payload) => Event::PollPanic(Panic::of(&payload)),
+                Err(panic) => Event::PollPanic(panic),
             });
         }
-        if let Err(payload) = rig::cancel(handle).1 {
-            events.push(Event::DropPanic(Panic::of(&payload)));
+        if let Err(panic) = rig::cancel(handle).1 {
+            events.push(Event::DropPanic(panic));
         }
     }
 }
@@ -211,13 +211,12 @@ proptest! {
     /// the same way.
     #[test]
     fn a_panic_leaves_no_double_drop_and_usable_storage(case in case()) {
-        let Case { slot, ty, kind, .. } = case;
+        let Case { slot, ty, kind: (lender, placer), .. } = case;
         let mut rig = Rig::new(slot);
-        let mut model = Model::new(slot);
-        let expected = model.place(ty, kind);
+        let before = rig.storages.snapshot();
         let id = ty.register(case.behaviour);
         let mut events = Vec::with_capacity(16);
-        let (heap, ()) = alloc::measure(|| run(&mut rig, &case, id, &mut events));
+        let (heap, ()) = alloc_count::measure(|| run(&mut rig, &case, id, &mut events));
         let (simulated, polls, unwinding) = simulate(&case);
         prop_assert_eq!(&events, &simulated);
 
@@ -228,33 +227,26 @@ proptest! {
         prop_assert_eq!(record.unwinding_drops, glue * u32::from(unwinding));
         let pending = events.iter().filter(|e| **e == Event::Pending).count();
         prop_assert_eq!(rig.wakes.count() as usize, pending);
-        if let Some(allocs) = expected.place_allocs() {
+        let after = rig.storages.snapshot();
+        let expected = rig.contract.expect(&before, &after, ty, lender, placer).map_err(TestCaseError::fail)?;
+        prop_assert!(matches!(expected.outcome, Outcome::Inline | Outcome::Boxed));
+        if let Some(allocs) = expected.allocs() {
             prop_assert_eq!(heap.allocs, allocs, "{:?}", expected);
         }
         // The box and the payloads are freed; a buffer or a chunk stays.
-        let kept = if expected.boxed() { 0 } else { heap.allocs - expected.place_frees() };
+        let kept = if expected.boxed() { 0 } else { heap.allocs - expected.frees() };
         prop_assert_eq!(heap.live(), kept as isize, "{:?}", heap);
-        model.placed(&expected, &heap);
-        prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
+        rig.contract.placed(&expected, ty, &heap, &after).map_err(TestCaseError::fail)?;
+        expected.settle(ty, false, &before, &after).map_err(TestCaseError::fail)?;
 
         // The storage works for the next future.
-        rig.between(&mut model);
-        let next = ty.register(Behaviour { value: 99, ..Behaviour::default() });
-        let expected = model.place(ty, kind);
-        {
-            let Placement { placed, heap, .. } =
-                rig::place(&mut rig.storages, ty, kind, next, GivenBack::Drop);
-            model.placed(&expected, &heap);
-            let Ok(Placed::Handle(mut handle)) = placed else {
-                panic!("the same type is placed the same way");
-            };
-            prop_assert_eq!(handle.is_inline(), expected.outcome == Outcome::Inline);
-            let (_, polled) = rig::poll(&mut handle, &rig.wakes);
-            prop_assert!(matches!(polled, Ok(Poll::Ready(99))));
-        }
-        prop_assert_eq!(registry::record(next).drops, glue);
+        let behaviour = Behaviour { value: 99, ..Behaviour::default() };
+        let life = rig::Life { ty, lender, placer, behaviour, polls: 1, forget: false };
+        let report = rig::live(&mut rig, &life).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(report.outcome, report.expected.outcome);
+        prop_assert_eq!(&report.polled, &[Poll::Ready(99)]);
+        prop_assert_eq!(registry::record(report.id).drops, glue);
         prop_assert_eq!(registry::record(id).drops, glue, "not dropped again");
-        prop_assert_eq!(rig.storages.snapshot(), model.snapshot());
         prop_assert_eq!(registry::errors(), Vec::<String>::new());
     }
 }

@@ -1,5 +1,7 @@
-//! Test support shared by the integration tests: a counting allocator,
-//! drop-tracking test futures of chosen size and alignment, and hand polling.
+//! Test support shared by the integration tests and the property tests
+//! (`proptests/main.rs` includes this module): a counting allocator, test
+//! futures (drop-tracking ones of chosen size and alignment, and scripted
+//! ones of exact layouts that report to a registry), and hand polling.
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod alloc_count;
