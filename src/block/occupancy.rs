@@ -1,5 +1,6 @@
-//! Leaked handles: what a space remembers about its occupant, and the abort
-//! when an occupied space would be reused or freed.
+//! Leaked handles: what a space remembers about its occupant, and the check
+//! its owner makes before reusing or freeing it (the abort itself is in
+//! `abort.rs`).
 //!
 //! A future placed in a space is pinned there. Pin's drop guarantee says its
 //! memory may not be reused or invalidated before its destructor ran. A
