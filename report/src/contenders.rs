@@ -50,7 +50,9 @@ pub trait Contender {
     fn reference(&self) -> Option<Reference> {
         None
     }
-    /// `N` for the rows of plain `Slot<N>` calls: the chart's lines.
+    /// `N` for the rows of plain `Slot<N>` calls: the points of the chart's
+    /// lines, one line per workload. Rows of another convention per slot
+    /// class leave it `None`, or the chart would join them to those lines.
     fn slot_class(&self) -> Option<usize> {
         None
     }
