@@ -1,5 +1,6 @@
-//! The rows of every table: the floor, the peers, every slot class, and
-//! the strategies, each running a workload's calls its own way.
+//! The rows of every table: the references, the peers, every slot class,
+//! and the strategies, each running a workload's calls its own way. A row
+//! is one entry of [`all`].
 
 use std::future::Future;
 use std::mem::size_of;
@@ -7,9 +8,10 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 
 use stackfuture::StackFuture;
-use stackslot::{Slot, Stats, strategy};
+use stackslot::{Slot, Stats, Strategy, strategy};
 
 use crate::handlers::Fleet;
+use crate::peers;
 use crate::workloads::Call;
 
 /// What one run of a workload's calls gives back.
@@ -20,9 +22,40 @@ pub struct Outcome {
     pub stats: Option<Stats>,
 }
 
+impl Outcome {
+    /// The outcome of a row without a slot.
+    pub fn unslotted(checksum: u64) -> Self {
+        Outcome {
+            checksum,
+            stats: None,
+        }
+    }
+}
+
+/// The rows the ratios are taken against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// A synchronous dyn call doing the same work.
+    Floor,
+    /// `Box::pin` per call.
+    BoxPerCall,
+    /// `StackFuture<4096>::from_or_box`.
+    StackFuture4K,
+}
+
 /// One row of a table.
 pub trait Contender {
     fn name(&self) -> String;
+    /// Which reference this row is, if it is one.
+    fn reference(&self) -> Option<Reference> {
+        None
+    }
+    /// `N` for the rows of plain `Slot<N>` calls: the points of the chart's
+    /// lines, one line per workload. Rows of another convention per slot
+    /// class leave it `None`, or the chart would join them to those lines.
+    fn slot_class(&self) -> Option<usize> {
+        None
+    }
     /// Bytes the caller reserves for the callee's future.
     fn stack_bytes(&self) -> usize;
     /// Makes every call, in order.
@@ -37,7 +70,7 @@ pub trait Contender {
 /// Polls `future` to completion with a waker that does nothing: every
 /// workload future completes without waiting.
 #[inline(always)]
-fn block_on<F: Future>(future: F) -> F::Output {
+pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
     loop {
@@ -54,6 +87,9 @@ impl Contender for Floor {
     fn name(&self) -> String {
         "floor: sync dyn call".into()
     }
+    fn reference(&self) -> Option<Reference> {
+        Some(Reference::Floor)
+    }
     fn stack_bytes(&self) -> usize {
         0
     }
@@ -62,10 +98,7 @@ impl Contender for Floor {
         for call in calls {
             checksum = checksum.wrapping_add(self.0.get(call.kind).call_sync(call.req));
         }
-        Outcome {
-            checksum,
-            stats: None,
-        }
+        Outcome::unslotted(checksum)
     }
 }
 
@@ -76,6 +109,9 @@ impl Contender for BoxPerCall {
     fn name(&self) -> String {
         "Box per call (async-trait)".into()
     }
+    fn reference(&self) -> Option<Reference> {
+        Some(Reference::BoxPerCall)
+    }
     fn stack_bytes(&self) -> usize {
         size_of::<Pin<Box<dyn Future<Output = u64> + Send>>>()
     }
@@ -85,10 +121,7 @@ impl Contender for BoxPerCall {
             let future = self.0.get(call.kind).call_boxed(call.req);
             checksum = checksum.wrapping_add(block_on(future));
         }
-        Outcome {
-            checksum,
-            stats: None,
-        }
+        Outcome::unslotted(checksum)
     }
     fn inline_ratio(&self, _: f64) -> Option<f64> {
         Some(0.0)
@@ -101,6 +134,9 @@ pub struct StackFutureRow<const N: usize>(pub Fleet);
 impl<const N: usize> Contender for StackFutureRow<N> {
     fn name(&self) -> String {
         format!("StackFuture<{N}>::from_or_box")
+    }
+    fn reference(&self) -> Option<Reference> {
+        (N == 4096).then_some(Reference::StackFuture4K)
     }
     fn stack_bytes(&self) -> usize {
         size_of::<StackFuture<'static, u64, N>>()
@@ -116,10 +152,7 @@ impl<const N: usize> Contender for StackFutureRow<N> {
             };
             checksum = checksum.wrapping_add(output);
         }
-        Outcome {
-            checksum,
-            stats: None,
-        }
+        Outcome::unslotted(checksum)
     }
     fn inline_ratio(&self, allocations_per_call: f64) -> Option<f64> {
         Some(1.0 - allocations_per_call)
@@ -131,6 +164,8 @@ impl<const N: usize> Contender for StackFutureRow<N> {
 pub struct SlotRow<const N: usize> {
     pub label: String,
     pub fleet: Fleet,
+    /// Whether the row is a plain slot class, drawn as a chart line.
+    pub class_row: bool,
 }
 
 impl<const N: usize> SlotRow<N> {
@@ -139,6 +174,7 @@ impl<const N: usize> SlotRow<N> {
         SlotRow {
             label: format!("stackslot Slot<{N}>"),
             fleet: Fleet::plain(),
+            class_row: true,
         }
     }
 }
@@ -146,6 +182,9 @@ impl<const N: usize> SlotRow<N> {
 impl<const N: usize> Contender for SlotRow<N> {
     fn name(&self) -> String {
         self.label.clone()
+    }
+    fn slot_class(&self) -> Option<usize> {
+        self.class_row.then_some(N)
     }
     fn stack_bytes(&self) -> usize {
         size_of::<Slot<N>>()
@@ -167,26 +206,27 @@ impl<const N: usize> Contender for SlotRow<N> {
     }
 }
 
-/// Row indices of the references the ratios are taken against.
-pub const FLOOR: usize = 0;
-pub const BOX_PER_CALL: usize = 1;
-pub const STACKFUTURE_4K: usize = 3;
-
-/// Every row of a table, the references first (see [`FLOOR`] and friends).
+/// Every row of a table, in the order printed. A new row is one entry in
+/// one of these groups.
 pub fn all() -> Vec<Box<dyn Contender>> {
     let mut rows: Vec<Box<dyn Contender>> = vec![
         Box::new(Floor(Fleet::plain())),
         Box::new(BoxPerCall(Fleet::plain())),
         Box::new(StackFutureRow::<256>(Fleet::plain())),
         Box::new(StackFutureRow::<4096>(Fleet::plain())),
-        Box::new(SlotRow::<64>::plain()),
+    ];
+    rows.extend(peers::all());
+    rows.extend([
+        Box::new(SlotRow::<64>::plain()) as Box<dyn Contender>,
         Box::new(SlotRow::<128>::plain()),
         Box::new(SlotRow::<256>::plain()),
         Box::new(SlotRow::<512>::plain()),
         Box::new(SlotRow::<1024>::plain()),
         Box::new(SlotRow::<2048>::plain()),
         Box::new(SlotRow::<4096>::plain()),
-    ];
+    ]);
+    // The rows of the eagerly polled `Slot::call` go here, one entry per
+    // slot class, right after the plain slot rows they are compared with.
     rows.extend(strategies());
     rows
 }
@@ -197,31 +237,21 @@ pub fn all() -> Vec<Box<dyn Contender>> {
 /// `S: Strategy + Default + Sync + 'static`).
 fn strategies() -> Vec<Box<dyn Contender>> {
     vec![
-        Box::new(SlotRow::<256> {
-            label: "strategy Boxing, Slot<256>".into(),
-            fleet: Fleet::adapted::<strategy::Boxing>(),
-        }),
-        Box::new(SlotRow::<256> {
-            label: "strategy CachedBox, Slot<256>".into(),
-            fleet: Fleet::adapted::<strategy::CachedBox>(),
-        }),
-        Box::new(SlotRow::<256> {
-            label: "strategy Inline<512>, Slot<256>".into(),
-            fleet: Fleet::adapted::<strategy::Inline<512>>(),
-        }),
-        Box::new(SlotRow::<256> {
-            // Align64: one implementor's future is 64-byte aligned, and a
-            // stack-only strategy that cannot hold it does not build.
-            label: "strategy StackOnly<8192, Align64>, Slot<256>".into(),
-            fleet: Fleet::adapted::<strategy::StackOnly<8192, stackslot::Align64>>(),
-        }),
+        strategy_row::<strategy::Boxing>("Boxing"),
+        strategy_row::<strategy::CachedBox>("CachedBox"),
+        strategy_row::<strategy::Inline<512>>("Inline<512>"),
+        // Align64: one implementor's future is 64-byte aligned, and a
+        // stack-only strategy that cannot hold it does not build.
+        strategy_row::<strategy::StackOnly<8192, stackslot::Align64>>("StackOnly<8192, Align64>"),
     ]
 }
 
-/// The slot classes the chart plots: the rows named `stackslot Slot<N>`.
-pub fn slot_class(name: &str) -> Option<usize> {
-    name.strip_prefix("stackslot Slot<")?
-        .strip_suffix('>')?
-        .parse()
-        .ok()
+/// Every implementor adapted with strategy `S`, called through a
+/// `Slot<256>`.
+fn strategy_row<S: Strategy + Default + Sync + 'static>(name: &str) -> Box<dyn Contender> {
+    Box::new(SlotRow::<256> {
+        label: format!("strategy {name}, Slot<256>"),
+        fleet: Fleet::adapted::<S>(),
+        class_row: false,
+    })
 }

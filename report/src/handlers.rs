@@ -2,6 +2,7 @@
 //! whose futures hold state of different sizes across an `.await`.
 
 use std::future::{Future, ready};
+use std::marker::PhantomData;
 use std::mem::size_of_val;
 use std::pin::Pin;
 
@@ -163,46 +164,68 @@ impl Kind {
     }
 }
 
+/// Turns an implementor into the dyn object a calling convention calls.
+pub trait Erase {
+    type Dyn: ?Sized;
+    fn erase<W: Work + Default + 'static>() -> Pin<Box<Self::Dyn>>;
+}
+
+/// The implementors themselves, as `dyn Handler`.
+pub struct Plain;
+
+impl Erase for Plain {
+    type Dyn = dyn Handler;
+    fn erase<W: Work + Default + 'static>() -> Pin<Box<dyn Handler>> {
+        Box::pin(W::default())
+    }
+}
+
+/// The implementors, each wrapped in an adapter with strategy `S`.
+pub struct Adapted<S>(PhantomData<S>);
+
+impl<S: Strategy + Default + Sync + 'static> Erase for Adapted<S> {
+    type Dyn = dyn Handler;
+    fn erase<W: Work + Default + 'static>() -> Pin<Box<dyn Handler>> {
+        Box::pin(Adapter::<W, S>::new(W::default()))
+    }
+}
+
 /// One handler per [`Kind`], indexed by `kind as usize`, pinned because
 /// a strategy's storage may be.
-pub struct Fleet(Vec<Pin<Box<dyn Handler>>>);
+pub struct Fleet<D: ?Sized = dyn Handler>(Vec<Pin<Box<D>>>);
 
 impl Fleet {
     /// The implementors themselves.
     pub fn plain() -> Self {
-        Fleet(vec![
-            Box::pin(Tiny::default()),
-            Box::pin(Small::default()),
-            Box::pin(Medium::default()),
-            Box::pin(Large::default()),
-            Box::pin(Huge::default()),
-            Box::pin(Padded),
-        ])
+        Fleet::of::<Plain>()
     }
 
     /// The implementors, each wrapped in an adapter with strategy `S`.
     pub fn adapted<S: Strategy + Default + Sync + 'static>() -> Self {
-        fn wrap<W: Work + Default + 'static, S: Strategy + Default + Sync + 'static>()
-        -> Pin<Box<dyn Handler>> {
-            Box::pin(Adapter::<W, S>::new(W::default()))
-        }
+        Fleet::of::<Adapted<S>>()
+    }
+}
+
+impl<D: ?Sized> Fleet<D> {
+    /// Every implementor, erased by `E`, in the order of [`Kind`].
+    pub fn of<E: Erase<Dyn = D>>() -> Self {
         Fleet(vec![
-            wrap::<Tiny, S>(),
-            wrap::<Small, S>(),
-            wrap::<Medium, S>(),
-            wrap::<Large, S>(),
-            wrap::<Huge, S>(),
-            wrap::<Padded, S>(),
+            E::erase::<Tiny>(),
+            E::erase::<Small>(),
+            E::erase::<Medium>(),
+            E::erase::<Large>(),
+            E::erase::<Huge>(),
+            E::erase::<Padded>(),
         ])
     }
 
     #[inline(always)]
-    pub fn get(&self, kind: Kind) -> &dyn Handler {
-        &*self.0[kind as usize]
+    pub fn get(&self, kind: Kind) -> &D {
+        &self.0[kind as usize]
     }
 
     #[inline(always)]
-    pub fn get_mut(&mut self, kind: Kind) -> Pin<&mut dyn Handler> {
+    pub fn get_mut(&mut self, kind: Kind) -> Pin<&mut D> {
         self.0[kind as usize].as_mut()
     }
 }

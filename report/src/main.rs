@@ -5,17 +5,22 @@
 //! fallbacks by reason, the stack bytes each caller reserves, the ratios
 //! against the floor and the peers, and the sizing advice of
 //! `Stats::smallest_class`. Writes the same as Markdown and an SVG chart
-//! under `target/stackslot-report/`.
+//! under `target/stackslot-report/`, each with the run's metadata
+//! (toolchain, CPU, cores, date, mode).
 //!
 //! Run with `cargo run --release -p stackslot-report`; add `-- --quick` (or
 //! set `STACKSLOT_REPORT_QUICK=1`) for a few short rounds, as CI does.
 //! The timings are for people to read: compare them within one run.
 
 mod alloc_count;
+mod axis;
 mod chart;
 mod contenders;
 mod handlers;
+mod markdown;
 mod measure;
+mod metadata;
+mod peers;
 mod tables;
 mod workloads;
 
@@ -25,6 +30,7 @@ use std::time::Instant;
 use std::{env, fs, io};
 
 use measure::{Settings, WorkloadResult};
+use metadata::RunInfo;
 use workloads::WORKLOADS;
 
 #[global_allocator]
@@ -48,7 +54,10 @@ fn output_dir() -> PathBuf {
 /// What the columns count, for adapters with storage of their own too.
 const LEGEND: &str = "hit ratio and fallbacks count the futures offered to the caller's slot; \
 an adapter with storage of its own (CachedBox, Inline, StackOnly) offers it only what it \
-does not hold itself, so read its allocations per call instead (- when it offered none)";
+does not hold itself, so read its allocations per call instead (- when it offered none). \
+Peers without a slot show the share of calls kept off the heap where allocations tell it; \
+dynify's reused Vec allocates only when a future outgrows it, tokio-util's reused box \
+whenever the future's layout changes.";
 
 fn main() -> io::Result<()> {
     let quick = quick_mode();
@@ -57,12 +66,15 @@ fn main() -> io::Result<()> {
     } else {
         Settings::FULL
     };
-    let mode = if quick { "quick" } else { "full" };
+    let mode = settings.mode;
+    let info = RunInfo::now(mode);
     let started = Instant::now();
     println!(
-        "stackslot report ({mode}: {} rounds of {} calls per row, median shown; \
-         ratios are row time / reference time, below 1 is faster)\n{LEGEND}\n",
-        settings.rounds, settings.calls
+        "stackslot report ({mode}: {} rounds of {} calls per row, median and p25-p75 \
+         shown; ratios are median / reference median, below 1 is faster)\n{}\n{LEGEND}\n",
+        settings.rounds,
+        settings.calls,
+        info.line()
     );
 
     let mut rows = contenders::all();
@@ -96,10 +108,13 @@ fn main() -> io::Result<()> {
     let chart_path = dir.join("report.svg");
     let mut markdown = format!(
         "# stackslot report\n\n`cargo run --release -p stackslot-report` ({mode}: {} rounds of {} \
-         calls per row, median ns per call). Ratios are row time / reference time: below 1 is \
-         faster. `SF<4096>` is `StackFuture<4096>::from_or_box`. Timings are for people to \
-         read: compare them within one run.\n\n{LEGEND}\n\n",
-        settings.rounds, settings.calls
+         calls per row; ns per call: the median and, as p25-p75, the middle half of the \
+         rounds). Ratios are the row's median over the reference's, both from this run: below \
+         1 is faster. `SF<4096>` is `StackFuture<4096>::from_or_box`. Timings are for people \
+         to read: compare them within one run.\n\nRun: {}.\n\n{LEGEND}\n\n",
+        settings.rounds,
+        settings.calls,
+        info.line()
     );
     for result in &results {
         markdown.push_str(&tables::markdown(result));
@@ -109,7 +124,8 @@ fn main() -> io::Result<()> {
         &chart_path,
         chart::svg(
             &results,
-            "stackslot: hit ratio and cost per call by slot size",
+            "stackslot: hit ratio and cost per call by slot size, and every row",
+            &info,
         ),
     )?;
     println!(

@@ -9,24 +9,30 @@ use std::time::Instant;
 use stackslot::Stats;
 
 use crate::alloc_count::count_allocations;
-use crate::contenders::Contender;
+use crate::contenders::{Contender, Reference};
 use crate::handlers::Kind;
 use crate::workloads::Workload;
 
-/// How much to measure.
+/// How much to measure. Many short rounds: a round of a few thousand
+/// calls is shorter than a scheduler's time slice, so on a shared machine
+/// most rounds run uninterrupted and the median skips those that were not.
 pub struct Settings {
     pub rounds: usize,
     pub calls: usize,
+    /// `"quick"` or `"full"`.
+    pub mode: &'static str,
 }
 
 impl Settings {
     pub const FULL: Settings = Settings {
-        rounds: 51,
-        calls: 100_000,
+        rounds: 201,
+        calls: 10_000,
+        mode: "full",
     };
     pub const QUICK: Settings = Settings {
-        rounds: 3,
+        rounds: 11,
         calls: 2_000,
+        mode: "quick",
     };
 }
 
@@ -34,13 +40,17 @@ impl Settings {
 pub struct RowResult {
     pub name: String,
     pub stack_bytes: usize,
-    /// The median over the rounds.
-    pub ns_per_call: f64,
+    /// ns per call over the rounds: the median and the quartiles.
+    pub ns: Spread,
     pub allocations_per_call: f64,
     /// The slot's counters, for rows that lend a slot.
     pub stats: Option<Stats>,
     /// The share of calls kept off the heap, for rows without a slot.
     pub inline_ratio: Option<f64>,
+    /// Which reference this row is, if it is one.
+    pub reference: Option<Reference>,
+    /// `N` for the plain `Slot<N>` rows.
+    pub slot_class: Option<usize>,
 }
 
 impl RowResult {
@@ -65,6 +75,18 @@ pub struct WorkloadResult {
 }
 
 impl WorkloadResult {
+    /// The row that is `reference`.
+    ///
+    /// # Panics
+    ///
+    /// If no row is that reference.
+    pub fn reference(&self, reference: Reference) -> &RowResult {
+        self.rows
+            .iter()
+            .find(|row| row.reference == Some(reference))
+            .expect("every reference is a row of the table")
+    }
+
     /// The statistics of the slot row with the most hits. The histogram of
     /// future sizes is the same whatever the slot's size, but a future that
     /// fails both the size and the alignment check counts as a size
@@ -102,9 +124,11 @@ pub fn run(
         results.push(RowResult {
             name: row.name(),
             stack_bytes: row.stack_bytes(),
-            ns_per_call: 0.0,
+            ns: Spread::default(),
             allocations_per_call,
             stats: outcome.stats,
+            reference: row.reference(),
+            slot_class: row.slot_class(),
             inline_ratio: row.inline_ratio(allocations_per_call),
         });
     }
@@ -120,7 +144,7 @@ pub fn run(
         }
     }
     for (result, mut times) in results.iter_mut().zip(times) {
-        result.ns_per_call = median(&mut times);
+        result.ns = Spread::of(&mut times);
     }
 
     WorkloadResult {
@@ -134,12 +158,132 @@ pub fn run(
     }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
+/// A robust summary of the rounds' times: the median and the quartiles.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Spread {
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+}
+
+impl Spread {
+    /// The quartiles of `values` (sorted in place).
+    ///
+    /// # Panics
+    ///
+    /// If `values` is empty.
+    pub fn of(values: &mut [f64]) -> Spread {
+        values.sort_by(f64::total_cmp);
+        Spread {
+            p25: percentile(values, 0.25),
+            median: percentile(values, 0.5),
+            p75: percentile(values, 0.75),
+        }
+    }
+}
+
+/// The `q` quantile (0 to 1) of sorted `values`, interpolated linearly
+/// between the two nearest ranks (so the median of an even count is the
+/// mean of the middle two).
+///
+/// # Panics
+///
+/// If `values` is empty.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    assert!(!sorted.is_empty(), "no value to take a percentile of");
+    let rank = q * (sorted.len() - 1) as f64;
+    let (below, above) = (rank.floor() as usize, rank.ceil() as usize);
+    sorted[below] + (sorted[above] - sorted[below]) * (rank - below as f64)
+}
+
+/// Results made up for the tests of what renders them.
+#[cfg(test)]
+pub mod fixture {
+    use super::*;
+    use crate::workloads::WORKLOADS;
+
+    fn row(name: &str, median: f64, reference: Option<Reference>) -> RowResult {
+        RowResult {
+            name: name.into(),
+            stack_bytes: 16,
+            ns: Spread {
+                p25: median - 0.5,
+                median,
+                p75: median + 0.5,
+            },
+            allocations_per_call: 0.0,
+            stats: None,
+            inline_ratio: Some(1.0),
+            reference,
+            slot_class: None,
+        }
+    }
+
+    /// The service workload with the references and two slot classes.
+    pub fn service() -> WorkloadResult {
+        let mut rows = vec![
+            row("floor: sync dyn call", 2.0, Some(Reference::Floor)),
+            row("Box per call", 20.0, Some(Reference::BoxPerCall)),
+            row(
+                "StackFuture<4096>::from_or_box",
+                50.0,
+                Some(Reference::StackFuture4K),
+            ),
+        ];
+        for (class, median) in [(64, 9.2), (4096, 7.5)] {
+            rows.push(RowResult {
+                slot_class: Some(class),
+                ..row(&format!("stackslot Slot<{class}>"), median, None)
+            });
+        }
+        WorkloadResult {
+            workload: &WORKLOADS[0],
+            sizes: vec![],
+            rows,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_of_one_value_is_that_value() {
+        assert_eq!(percentile(&[7.0], 0.25), 7.0);
+        assert_eq!(percentile(&[7.0], 0.75), 7.0);
+    }
+
+    #[test]
+    fn median_of_odd_count_is_the_middle_value() {
+        assert_eq!(percentile(&[1.0, 2.0, 10.0], 0.5), 2.0);
+    }
+
+    #[test]
+    fn median_of_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(percentile(&[1.0, 2.0, 4.0, 10.0], 0.5), 3.0);
+    }
+
+    #[test]
+    fn quartiles_interpolate_between_ranks() {
+        // Ranks 0..=4: p25 at rank 1, p75 at rank 3.
+        let spread = Spread::of(&mut [5.0, 1.0, 4.0, 2.0, 3.0]);
+        assert_eq!(
+            spread,
+            Spread {
+                p25: 2.0,
+                median: 3.0,
+                p75: 4.0
+            }
+        );
+        // Ranks 0..=3: p25 at rank 0.75, p75 at rank 2.25.
+        let spread = Spread::of(&mut [40.0, 10.0, 30.0, 20.0]);
+        assert_eq!((spread.p25, spread.p75), (17.5, 32.5));
+    }
+
+    #[test]
+    fn an_outlier_moves_the_quartiles_little() {
+        let spread = Spread::of(&mut [10.0, 10.0, 11.0, 11.0, 1000.0]);
+        assert_eq!((spread.p25, spread.median, spread.p75), (10.0, 11.0, 11.0));
     }
 }

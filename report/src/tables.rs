@@ -3,15 +3,17 @@
 
 use std::fmt::Write;
 
-use crate::contenders::{BOX_PER_CALL, FLOOR, STACKFUTURE_4K};
+use crate::contenders::Reference;
+use crate::markdown::{cell, code_generics};
 use crate::measure::WorkloadResult;
 
 /// The shares the sizing advice is asked for, in percent.
 const ADVICE_SHARES: [f64; 3] = [90.0, 99.0, 100.0];
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 10] = [
     "row",
     "ns/call",
+    "p25-p75",
     "x floor",
     "x Box",
     "x SF<4096>",
@@ -23,17 +25,17 @@ const HEADER: [&str; 9] = [
 
 /// The cells of the table, one `Vec` per row.
 fn cells(result: &WorkloadResult) -> Vec<Vec<String>> {
-    let reference = |i: usize| result.rows[i].ns_per_call;
+    let reference = |r: Reference| result.reference(r).ns.median;
     let (floor, boxed, stack_4k) = (
-        reference(FLOOR),
-        reference(BOX_PER_CALL),
-        reference(STACKFUTURE_4K),
+        reference(Reference::Floor),
+        reference(Reference::BoxPerCall),
+        reference(Reference::StackFuture4K),
     );
     result
         .rows
         .iter()
         .map(|row| {
-            let ratio = |to: f64| format!("{:.2}", row.ns_per_call / to);
+            let ratio = |to: f64| format!("{:.2}", row.ns.median / to);
             let percent = |share: f64| format!("{:.1}%", 100.0 * share);
             let offered = row.stats.filter(|stats| stats.emplacements() > 0);
             let fallbacks = offered.map_or("-".into(), |stats| {
@@ -46,7 +48,8 @@ fn cells(result: &WorkloadResult) -> Vec<Vec<String>> {
             });
             vec![
                 row.name.clone(),
-                format!("{:.1}", row.ns_per_call),
+                format!("{:.1}", row.ns.median),
+                format!("{:.1}-{:.1}", row.ns.p25, row.ns.p75),
                 ratio(floor),
                 ratio(boxed),
                 ratio(stack_4k),
@@ -133,26 +136,49 @@ pub fn text(result: &WorkloadResult) -> String {
     out
 }
 
-/// `text` with `<` and `>` escaped, so that `Slot<64>` is not read as HTML.
-fn escape(text: &str) -> String {
-    text.replace('<', "&lt;").replace('>', "&gt;")
-}
-
-/// The table as Markdown.
+/// The table as Markdown that reads as plain text too: generic types in
+/// code spans, no HTML entities.
 pub fn markdown(result: &WorkloadResult) -> String {
-    let mut out = format!("### {}\n\n", escape(result.workload.name));
+    let mut out = format!("### {}\n\n", code_generics(result.workload.name));
     for text in preamble(result) {
-        writeln!(out, "{}  ", escape(&text)).unwrap();
+        writeln!(out, "{}  ", code_generics(&text)).unwrap();
     }
-    writeln!(out, "\n| {} |", escape(&HEADER.join(" | "))).unwrap();
+    let header: Vec<String> = HEADER.iter().map(|h| cell(h)).collect();
+    writeln!(out, "\n| {} |", header.join(" | ")).unwrap();
     let align: Vec<&str> = (0..HEADER.len())
         .map(|c| if c == 0 { "---" } else { "---:" })
         .collect();
     writeln!(out, "| {} |", align.join(" | ")).unwrap();
-    for mut row in cells(result) {
-        row[0] = format!("`{}`", row[0]);
+    for row in cells(result) {
+        let row: Vec<String> = row.iter().map(|c| cell(c)).collect();
         writeln!(out, "| {} |", row.join(" | ")).unwrap();
     }
-    writeln!(out, "\n{}\n", escape(&advice(result))).unwrap();
+    writeln!(out, "\n{}\n", code_generics(&advice(result))).unwrap();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::fixture;
+
+    #[test]
+    fn markdown_puts_generics_in_code_spans_without_entities() {
+        let markdown = markdown(&fixture::service());
+        assert!(!markdown.contains("&lt;") && !markdown.contains("&gt;"));
+        assert!(markdown.contains("| x `SF<4096>` |"), "{markdown}");
+        assert!(markdown.contains("\n| stackslot `Slot<64>` | 9.2 | 8.7-9.7 | 4.60 | 0.46 |"));
+    }
+
+    #[test]
+    fn text_shows_median_spread_and_ratios_to_the_references() {
+        let text = text(&fixture::service());
+        let row = text
+            .lines()
+            .find(|line| line.starts_with("stackslot Slot<4096>"))
+            .unwrap();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        // name (2 words), median, p25-p75, x floor, x Box, x SF<4096>.
+        assert_eq!(cells[2..7], ["7.5", "7.0-8.0", "3.75", "0.38", "0.15"]);
+    }
 }
