@@ -4,7 +4,7 @@
 //! Three statically allocated tasks share a simulated clock and a channel:
 //!
 //! - [`tasks::timer`] is the tick interrupt: it advances the [`Clock`] by
-//!   one tick per pass of the executor and wakes the timers that are due;
+//!   one tick per pass of the executor and wakes the sleeps that are due;
 //! - [`tasks::sampler`] reads two sensors through `&mut dyn DynSensor`,
 //!   lending one `Slot<128>` with `stack_only` to every call, and sends the
 //!   samples over the channel;
@@ -12,9 +12,9 @@
 //!   generated [`SinkWithSlot`] wrapper, also stack-only.
 //!
 //! The library is `#![no_std]`, uses no allocator and names no embassy
-//! platform: a binary picks one (`src/main.rs` runs it on `platform-std`
-//! and counts heap allocations; the library builds as it is for
-//! `thumbv7em-none-eabihf`).
+//! platform: the binary (`src/bin/embassy-sensors/`) picks one for its
+//! target, `std` on a host (where it counts heap allocations) or
+//! `cortex-m` on `thumbv7em-none-eabihf`.
 //!
 //! [embassy]: https://embassy.dev
 

@@ -53,10 +53,11 @@ impl Default for Results {
     }
 }
 
-/// The tick interrupt: one tick of `clock` per pass of the executor.
+/// The tick interrupt: one tick of `clock` per pass of the executor, until
+/// the sampler and the reporter are done.
 #[embassy_executor::task]
-pub async fn timer(clock: &'static Clock) -> ! {
-    loop {
+pub async fn timer(clock: &'static Clock, results: &'static Results) {
+    while !results.done() {
         yield_now().await;
         clock.tick();
     }

@@ -1,22 +1,15 @@
-//! stackslot on embassy's executor: three statically allocated tasks call
-//! async fns through `dyn` traits with stack-only slots, on the `std`
-//! platform, and the heap stays untouched.
-//!
-//! The tasks, the traits and the devices are in the `#![no_std]` library
-//! (`src/lib.rs`); this binary puts them in `static`s, counts every heap
-//! allocation made once the executor starts, and exits non-zero on any.
-//!
-//! Run with `cargo run -p stackslot-embassy-example`.
+//! On a host: embassy's `std` platform, and a counting global allocator
+//! that proves the run makes no heap allocation.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use embassy_executor::Executor;
-use sensors::devices::{Accelerometer, Thermometer, Uart};
-use sensors::tasks::{self, ROUNDS, Results, SENSORS, Samples};
-use sensors::{Clock, DynSensor};
+use sensors::tasks::{ROUNDS, SENSORS};
 use static_cell::StaticCell;
+
+use super::{CLOCK, RESULTS, spawn_tasks};
 
 /// Counts allocations while `COUNTING` is on, on every thread.
 struct CountingAlloc;
@@ -43,25 +36,11 @@ unsafe impl GlobalAlloc for CountingAlloc {
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
 
-static CLOCK: Clock = Clock::new();
-static SAMPLES: Samples = Samples::new();
-static RESULTS: Results = Results::new();
 static EXECUTOR: StaticCell<Executor> = StaticCell::new();
-static THERMOMETER: StaticCell<Thermometer> = StaticCell::new();
-static ACCELEROMETER: StaticCell<Accelerometer> = StaticCell::new();
-static UART: StaticCell<Uart> = StaticCell::new();
 
-fn main() -> ExitCode {
-    let thermometer = THERMOMETER.init(Thermometer {
-        clock: &CLOCK,
-        period: 10,
-        millidegrees: 21_000,
-    });
-    let accelerometer = ACCELEROMETER.init(Accelerometer {
-        clock: &CLOCK,
-        raw: 7,
-    });
-    let uart = UART.init(Uart::new(&CLOCK));
+/// Runs the tasks until the sampler and the reporter are done, counting
+/// allocations, then prints what they did.
+pub fn main() -> ExitCode {
     // Start-up: embassy's `std` platform allocates its wake-up signal here.
     let executor = EXECUTOR.init(Executor::new());
 
@@ -70,19 +49,7 @@ fn main() -> ExitCode {
     drop(std::hint::black_box(Box::new(1u8)));
     assert_eq!(ALLOCATIONS.swap(0, Ordering::Relaxed), 1);
 
-    executor.run_until(
-        |spawner| {
-            let sensors: [&'static mut dyn DynSensor; SENSORS] = [thermometer, accelerometer];
-            spawner.spawn(tasks::timer(&CLOCK).expect("the timer task is free"));
-            spawner.spawn(
-                tasks::sampler(sensors, &SAMPLES, &RESULTS).expect("the sampler task is free"),
-            );
-            spawner.spawn(
-                tasks::reporter(uart, &SAMPLES, &RESULTS).expect("the reporter task is free"),
-            );
-        },
-        || RESULTS.done(),
-    );
+    executor.run_until(spawn_tasks, || RESULTS.done());
     COUNTING.store(false, Ordering::Relaxed);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed);
 
