@@ -11,6 +11,8 @@
 //!
 //! Run with `cargo run --example embedded --no-default-features --features macros`
 //! (it builds, and never allocates, with default features too).
+//! `examples/embassy/` does the same on embassy-executor, the executor
+//! embedded programs run: `cargo run -p stackslot-embassy-example`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
