@@ -1,7 +1,8 @@
-//! The expansion: the trait (rewritten for `Send`), `Dyn<Name>`, its impls
-//! and the `<Name>WithSlot` wrapper.
+//! The expansion: the trait (rewritten for `Send`), `Dyn<Name>`, its impls,
+//! the `<Name>WithSlot` wrapper and the `<Name>FromDyn` forwarder.
 
 mod declaration;
+mod forward;
 mod impls;
 mod original;
 mod wrapper;
@@ -20,7 +21,8 @@ pub(crate) fn expand(model: &Model) -> TokenStream {
     let declaration = declaration::declaration(model);
     let impls = impls::impls(model);
     let wrapper = wrapper::wrapper(model);
-    quote!(#original #declaration #impls #wrapper)
+    let from_dyn = forward::from_dyn(model);
+    quote!(#original #declaration #impls #wrapper #from_dyn)
 }
 
 /// A name the generated code introduces; hygienic (`Span::mixed_site`), so
