@@ -225,7 +225,10 @@ fn a_mut_dyn_counter_runs_generic_code() {
     let target: &mut dyn DynCounter<Step = u32> = &mut cell;
     let mut counter = CounterFromDyn::<_, 64>::new(target);
     assert_eq!(Counter::name(&counter), "cell");
-    assert_eq!(CounterFromDyn::<&mut dyn DynCounter<Step = u32>, 64>::kind(), "default");
+    assert_eq!(
+        CounterFromDyn::<&mut dyn DynCounter<Step = u32>, 64>::kind(),
+        "default"
+    );
     let out = finish(pin!(drive(&mut counter)), 10);
     assert_eq!(out, (11 + 13, 13, 26));
     assert_eq!(cell.0, 13);
@@ -242,11 +245,17 @@ fn a_boxed_dyn_counter_is_dropped_with_the_forwarder() {
     assert_eq!(counter.target.name(), "big");
 
     let owner = Arc::new(());
-    let reader = ReaderFromDyn::<_, 64>::new(Box::new(Owner { _alive: owner.clone() }) as Box<dyn DynReader>);
+    let reader = ReaderFromDyn::<_, 64>::new(Box::new(Owner {
+        _alive: owner.clone(),
+    }) as Box<dyn DynReader>);
     assert_eq!(finish(pin!(total(&reader, &["ab"])), 1), 2);
     assert_eq!(Arc::strong_count(&owner), 2);
     drop(reader);
-    assert_eq!(Arc::strong_count(&owner), 1, "the box was dropped with the forwarder");
+    assert_eq!(
+        Arc::strong_count(&owner),
+        1,
+        "the box was dropped with the forwarder"
+    );
 }
 
 #[test]
@@ -320,8 +329,10 @@ fn stack_only_panics_naming_both_sizes_and_never_allocates() {
 
     let mut big = Big(Probe::new());
     let counter = CounterFromDyn::<_, 64>::stack_only(&mut big as &mut dyn DynCounter<Step = u32>);
-    let panic = catch_unwind(AssertUnwindSafe(|| finish(pin!(Counter::read(&counter)), 10)))
-        .expect_err("a future of 256 bytes and more does not fit 64");
+    let panic = catch_unwind(AssertUnwindSafe(|| {
+        finish(pin!(Counter::read(&counter)), 10)
+    }))
+    .expect_err("a future of 256 bytes and more does not fit 64");
     let message = panic_message(&*panic);
     assert!(
         message.contains("does not fit a space of 64 bytes (align 16)"),
@@ -339,7 +350,10 @@ fn a_forwarded_future_dropped_in_flight_drops_the_callee_future_once() {
     {
         let mut fut = pin!(Log::hold(&logger, Token("token", log.clone())));
         assert!(poll_once(&mut fut.as_mut()).is_pending());
-        assert!(log.lock().unwrap().is_empty(), "nothing dropped while in flight");
+        assert!(
+            log.lock().unwrap().is_empty(),
+            "nothing dropped while in flight"
+        );
     }
     // The callee's locals first, then its argument, each once.
     assert_eq!(*log.lock().unwrap(), ["guard", "token"]);

@@ -299,7 +299,7 @@ fn method(
         let FnArg::Typed(arg) = input else {
             unreachable!("only the first argument can be a receiver");
         };
-        validate::arg_type(&name, &arg.ty)?;
+        validate::arg_type(&name, &arg.pat, &arg.ty)?;
         let name = match &*arg.pat {
             Pat::Ident(PatIdent {
                 by_ref: None,

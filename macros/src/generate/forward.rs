@@ -6,8 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{
-    FnArg, Ident, ReturnType, Signature, TraitItem, TraitItemFn, Type, TypeParamBound,
-    parse_quote,
+    FnArg, Ident, ReturnType, Signature, TraitItem, TraitItemFn, Type, TypeParamBound, parse_quote,
 };
 
 use super::{allow_deprecated_trait, impl_attrs, scratch_ident, trait_path};
@@ -84,7 +83,10 @@ fn member_ident(member: &Member) -> &Ident {
 
 /// Whether `Dyn<Name>` has the method `ident`.
 fn in_dyn(model: &Model, ident: &Ident) -> bool {
-    model.members.iter().any(|member| member_ident(member) == ident)
+    model
+        .members
+        .iter()
+        .any(|member| member_ident(member) == ident)
 }
 
 pub(super) fn from_dyn(model: &Model) -> TokenStream {
@@ -209,7 +211,9 @@ fn trait_impl(model: &Model) -> TokenStream {
         quote!(::core::ops::Deref)
     };
     where_clause.predicates.push(parse_quote!(#p: #deref));
-    where_clause.predicates.push(parse_quote!(#target: #dyn_name));
+    where_clause
+        .predicates
+        .push(parse_quote!(#target: #dyn_name));
     // A `Send` future holds the borrow of the forwarder: `&self` needs it
     // `Sync`, `&mut self` needs it `Send`.
     for (auto, receiver_mut) in [(quote!(Sync), false), (quote!(Send), true)] {
@@ -224,6 +228,23 @@ fn trait_impl(model: &Model) -> TokenStream {
                 .predicates
                 .push(parse_quote!(#p: ::core::marker::#auto));
         }
+    }
+    // The bounds a default body puts on `Self` (`where Self: Sync`), which
+    // the dyn method requires of the target.
+    let mut self_bounds: Vec<&Ident> = Vec::new();
+    for member in &model.members {
+        if let Member::Async(method) = member {
+            for bound in &method.self_bounds {
+                if !self_bounds.contains(&bound) {
+                    self_bounds.push(bound);
+                }
+            }
+        }
+    }
+    for bound in self_bounds {
+        where_clause
+            .predicates
+            .push(parse_quote!(#target: ::core::marker::#bound));
     }
     let supertraits = &model.item.supertraits;
     if !supertraits.is_empty() {
@@ -290,7 +311,12 @@ fn sends(model: &Model, method: &AsyncMethod) -> bool {
 
 /// An async method as an `async fn` that pins a slot in its own future and
 /// lends it to the dyn method.
-fn async_method(model: &Model, method: &AsyncMethod, target: &Type, dyn_name: &syn::Path) -> TokenStream {
+fn async_method(
+    model: &Model,
+    method: &AsyncMethod,
+    target: &Type,
+    dyn_name: &syn::Path,
+) -> TokenStream {
     let krate = &model.args.krate;
     let (n, a) = (&model.fresh.n, &model.fresh.a);
     let written = &original(model, &method.common.ident).sig;
