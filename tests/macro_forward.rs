@@ -409,3 +409,80 @@ fn the_forwarder_is_debug() {
         "ReaderFromDyn { target: 5, may_allocate: false }"
     );
 }
+
+mod shapes {
+    /// `Send` futures without `Sync` in the supertraits: a default body
+    /// gets `where Self: Sync`, and the forwarder needs a `Sync` target.
+    #[stackslot::dyn_trait(Send)]
+    pub trait Greet {
+        /// The length of the greeting.
+        async fn greet(&self, name: &str) -> usize {
+            name.len() + 7
+        }
+    }
+
+    /// A blanket impl of its own: every `Fn() -> u32` is a `Source`.
+    #[stackslot::dyn_trait(no_adapter_impls)]
+    pub trait Source {
+        /// The next value.
+        async fn next(&self) -> u32;
+    }
+
+    impl<F: Fn() -> u32> Source for F {
+        async fn next(&self) -> u32 {
+            self()
+        }
+    }
+
+    /// An associated const: no forwarder (a dyn object's const cannot be
+    /// read at compile time); the dyn trait's docs say so.
+    #[stackslot::dyn_trait]
+    pub trait Limited {
+        /// The limit.
+        const LIMIT: u32;
+        /// Reads.
+        async fn read(&self) -> u32;
+    }
+
+    /// Implements `Greet` with its default body.
+    pub struct Hello;
+
+    impl Greet for Hello {}
+}
+
+#[test]
+fn send_default_bodies_forward_from_a_sync_target() {
+    use shapes::{DynGreet, Greet, GreetFromDyn, Hello};
+    static_assertions::assert_impl_all!(GreetFromDyn<&'static (dyn DynGreet + Sync), 64>: Greet, Send, Sync);
+    static_assertions::assert_not_impl_any!(GreetFromDyn<&'static dyn DynGreet, 64>: Greet);
+    let greeter = GreetFromDyn::<_, 64>::new(&Hello as &(dyn DynGreet + Sync));
+    fn is_send<T: Send>(value: T) -> T {
+        value
+    }
+    assert_eq!(finish(pin!(is_send(Greet::greet(&greeter, "you"))), 1), 10);
+}
+
+#[test]
+fn a_trait_with_a_blanket_impl_forwards() {
+    use shapes::{DynSource, Source, SourceFromDyn};
+    let closure = || 42u32;
+    let source = SourceFromDyn::<_, 64>::new(&closure as &dyn DynSource);
+    let (allocs, value) = count(|| finish(pin!(Source::next(&source)), 1));
+    assert_eq!((allocs, value), (0, 42));
+}
+
+#[test]
+fn the_dyn_trait_docs_say_why_there_is_no_forwarder() {
+    // `LimitedFromDyn` does not exist; `DynLimited` is still there.
+    struct Ten;
+    impl shapes::Limited for Ten {
+        const LIMIT: u32 = 10;
+        async fn read(&self) -> u32 {
+            Self::LIMIT
+        }
+    }
+    let target: &dyn shapes::DynLimited = &Ten;
+    let mut slot = pin!(stackslot::Slot::<64>::new());
+    assert_eq!(finish(pin!(target.read(slot.as_mut().or_box())), 1), 10);
+    assert_eq!(target.LIMIT(), 10);
+}

@@ -395,3 +395,77 @@ fn sync_method(method: &Method, target: &Type, dyn_name: &syn::Path) -> TokenStr
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The expansion of `item`, as a string.
+    fn expand(item: proc_macro2::TokenStream) -> String {
+        crate::expand(proc_macro2::TokenStream::new(), item).to_string()
+    }
+
+    #[test]
+    fn traits_a_forwarder_cannot_implement_get_none_and_a_reason() {
+        let cases = [
+            (
+                quote!(
+                    trait Limited {
+                        const LIMIT: u32;
+                        async fn read(&self) -> u32;
+                    }
+                ),
+                "Limited",
+                "the associated const `LIMIT`",
+            ),
+            (
+                quote!(
+                    trait Owned {
+                        async fn take(self: Box<Self>) -> u32;
+                    }
+                ),
+                "Owned",
+                "`take` takes `self` through a pointer",
+            ),
+            (
+                quote!(
+                    trait Made {
+                        fn make() -> Self
+                        where
+                            Self: Sized;
+                        async fn go(&self);
+                    }
+                ),
+                "Made",
+                "`make` has no default body",
+            ),
+        ];
+        for (item, name, reason) in cases {
+            let expansion = expand(item);
+            let doc = format!("No `{name}FromDyn` is generated: {reason}");
+            assert!(expansion.contains(&doc), "{expansion}");
+            assert!(
+                !expansion.contains(&format!("struct {name}FromDyn")),
+                "{expansion}"
+            );
+        }
+    }
+
+    #[test]
+    fn methods_out_of_the_dyn_trait_with_a_default_body_keep_it() {
+        let expansion = expand(quote!(
+            trait Made {
+                fn make() -> u32
+                where
+                    Self: Sized,
+                {
+                    1
+                }
+                async fn go(&self);
+            }
+        ));
+        assert!(expansion.contains("struct MadeFromDyn"), "{expansion}");
+        // Only the trait declares `make`; the forwarder's impl does not.
+        assert_eq!(expansion.matches("fn make").count(), 1, "{expansion}");
+    }
+}
