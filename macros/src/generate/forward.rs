@@ -9,7 +9,7 @@ use syn::{
     FnArg, Ident, ReturnType, Signature, TraitItem, TraitItemFn, Type, TypeParamBound, parse_quote,
 };
 
-use super::{allow_deprecated_trait, impl_attrs, scratch_ident, trait_path};
+use super::{allow_deprecated_trait, default_body_bounds, impl_attrs, scratch_ident, trait_path};
 use crate::model::{AsyncMethod, Member, Method, Model, Receiver};
 use crate::rewrite::ReplaceSelf;
 
@@ -231,17 +231,7 @@ fn trait_impl(model: &Model) -> TokenStream {
     }
     // The bounds a default body puts on `Self` (`where Self: Sync`), which
     // the dyn method requires of the target.
-    let mut self_bounds: Vec<&Ident> = Vec::new();
-    for member in &model.members {
-        if let Member::Async(method) = member {
-            for bound in &method.self_bounds {
-                if !self_bounds.contains(&bound) {
-                    self_bounds.push(bound);
-                }
-            }
-        }
-    }
-    for bound in self_bounds {
+    for bound in default_body_bounds(model) {
         where_clause
             .predicates
             .push(parse_quote!(#target: ::core::marker::#bound));

@@ -12,7 +12,7 @@ use quote::{ToTokens, quote};
 use syn::visit_mut::VisitMut;
 use syn::{GenericParam, Ident, Lifetime, Path, Type, WherePredicate, parse_quote};
 
-use crate::model::{Arg, AsyncMethod, Common, Model, Receiver};
+use crate::model::{Arg, AsyncMethod, Common, Member, Model, Receiver};
 use crate::rewrite::{FillElided, ReplaceSelf};
 
 /// Everything `#[dyn_trait]` emits for an accepted trait.
@@ -67,6 +67,22 @@ fn outliving(model: &Model, method: &AsyncMethod) -> Vec<TokenStream> {
             GenericParam::Const(_) => None,
         })
         .collect()
+}
+
+/// The auto traits that default bodies require of `Self` under `Send`
+/// (`where Self: Sync`), each once, across the trait's async methods.
+fn default_body_bounds(model: &Model) -> Vec<&Ident> {
+    let mut bounds: Vec<&Ident> = Vec::new();
+    for member in &model.members {
+        if let Member::Async(method) = member {
+            for bound in &method.self_bounds {
+                if !bounds.contains(&bound) {
+                    bounds.push(bound);
+                }
+            }
+        }
+    }
+    bounds
 }
 
 /// A dyn method's signature, `fn name<'s, ...>(receiver, scratch:
