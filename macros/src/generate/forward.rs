@@ -15,7 +15,7 @@ use crate::rewrite::ReplaceSelf;
 
 /// Why a trait gets no `<Name>FromDyn`: a member it would have to
 /// implement but cannot reach through a dyn object.
-pub(super) enum WithoutFromDyn<'a> {
+enum WithoutFromDyn<'a> {
     /// `fn NAME` takes `self` through a pointer (`self: Arc<Self>`): the
     /// forwarder holds a pointer to the dyn object, not an `Arc` of it.
     PointerReceiver(&'a Ident),
@@ -24,10 +24,14 @@ pub(super) enum WithoutFromDyn<'a> {
     RequiredOutsideDyn(&'a Ident),
     /// `const NAME`: a constant cannot be read from a dyn object.
     Const(&'a Ident),
+    /// `fn NAME(&self) -> impl Future<Output = T> + Send` without
+    /// `#[dyn_trait(Send)]`: its dyn form returns a `LocalSlotFuture`, so a
+    /// future that awaits it cannot be `Send`.
+    SendWithoutSendOption(&'a Ident),
 }
 
 /// Why `<Name>FromDyn` is not generated; `None` when it is.
-pub(super) fn without_from_dyn(model: &Model) -> Option<WithoutFromDyn<'_>> {
+fn without_from_dyn(model: &Model) -> Option<WithoutFromDyn<'_>> {
     for member in &model.members {
         let pointer = match member {
             Member::Async(method) => matches!(method.receiver, Receiver::Pointer(_)),
@@ -36,6 +40,13 @@ pub(super) fn without_from_dyn(model: &Model) -> Option<WithoutFromDyn<'_>> {
         };
         if pointer {
             return Some(WithoutFromDyn::PointerReceiver(member_ident(member)));
+        }
+    }
+    for member in &model.members {
+        if let Member::Async(method) = member {
+            if !model.args.send && declares_send(model, method) {
+                return Some(WithoutFromDyn::SendWithoutSendOption(&method.common.ident));
+            }
         }
     }
     for item in &model.item.items {
@@ -68,6 +79,10 @@ pub(super) fn doc_line(model: &Model) -> String {
         ),
         WithoutFromDyn::Const(constant) => format!(
             "the associated const `{constant}` cannot be read from a dyn object at compile time"
+        ),
+        WithoutFromDyn::SendWithoutSendOption(method) => format!(
+            "`{method}` returns a `Send` future, but without `#[dyn_trait(Send)]` its dyn form \
+             returns a `LocalSlotFuture`, which is not `Send`"
         ),
     };
     format!(" No `{ident}` is generated: {why}.")
@@ -218,9 +233,7 @@ fn trait_impl(model: &Model) -> TokenStream {
     // `Sync`, `&mut self` needs it `Send`.
     for (auto, receiver_mut) in [(quote!(Sync), false), (quote!(Send), true)] {
         let needed = model.members.iter().any(|member| match member {
-            Member::Async(method) => {
-                sends(model, method) && method.receiver.is_mut() == receiver_mut
-            }
+            Member::Async(method) => model.args.send && method.receiver.is_mut() == receiver_mut,
             _ => false,
         });
         if needed {
@@ -276,12 +289,8 @@ fn original<'a>(model: &'a Model, ident: &Ident) -> &'a TraitItemFn {
         .expect("every method of the model is in the trait")
 }
 
-/// Whether the future of `method` must be `Send`: under
-/// `#[dyn_trait(Send)]`, or when the trait says `impl Future<...> + Send`.
-fn sends(model: &Model, method: &AsyncMethod) -> bool {
-    if model.args.send {
-        return true;
-    }
+/// Whether the trait declares `method` to return `impl Future<...> + Send`.
+fn declares_send(model: &Model, method: &AsyncMethod) -> bool {
     let sig = &original(model, &method.common.ident).sig;
     let ReturnType::Type(_, ty) = &sig.output else {
         return false;
@@ -428,6 +437,15 @@ mod tests {
                 ),
                 "Made",
                 "`make` has no default body",
+            ),
+            (
+                quote!(
+                    trait Spawn {
+                        fn go(&self) -> impl Future<Output = u8> + Send;
+                    }
+                ),
+                "Spawn",
+                "`go` returns a `Send` future, but without `#[dyn_trait(Send)]`",
             ),
         ];
         for (item, name, reason) in cases {
