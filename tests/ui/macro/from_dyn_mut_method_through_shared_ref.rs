@@ -4,14 +4,11 @@ trait Counter {
     async fn read(&self) -> u32;
 }
 
-async fn drive(counter: &mut impl Counter) -> u32 {
-    counter.bump().await
-}
+fn is_counter(_: &impl Counter) {}
 
 fn forward(target: &dyn DynCounter) {
     // `bump` takes `&mut self`: a forwarder needs `&mut dyn` or `Box<dyn>`.
-    let mut counter = CounterFromDyn::<_, 64>::new(target);
-    drop(drive(&mut counter));
+    is_counter(&CounterFromDyn::<_, 64>::new(target));
 }
 
 fn main() {}
