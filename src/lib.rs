@@ -54,8 +54,9 @@
 //!
 //! With the default feature `macros`, [`#[dyn_trait]`](dyn_trait) writes the
 //! dyn-compatible form of a trait with `async fn`s, `Dyn<Name>`, its impls
-//! for every implementor and for [`Adapter`]s, and a `<Name>WithSlot`
-//! wrapper that lends one slot to every call:
+//! for every implementor and for [`Adapter`]s, a `<Name>WithSlot`
+//! wrapper that lends one slot to every call, and a `<Name>FromDyn` that
+//! passes a dyn object to code generic over `Name`:
 //!
 //! ```
 //! # #[cfg(feature = "macros")] {

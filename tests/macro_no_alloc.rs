@@ -1,6 +1,7 @@
 //! The generated code needs no allocator: without the `alloc` feature
 //! (`cargo test --no-default-features --features macros`), `stack_only`
-//! slots and the wrapper's `stack_only` work, and nothing is allocated.
+//! slots, the wrapper's `stack_only` and the forwarder's work, and nothing
+//! is allocated.
 #![cfg(feature = "macros")]
 
 mod common;
@@ -10,7 +11,7 @@ use core::pin::pin;
 use common::alloc_count::count;
 use common::run;
 use stackslot::Slot;
-use traits::{DynSensor, SensorWithSlot};
+use traits::{DynSensor, Sensor, SensorFromDyn, SensorWithSlot};
 
 mod traits {
     /// A sensor read without any heap.
@@ -23,7 +24,7 @@ mod traits {
 
 struct Fixed(u16);
 
-impl traits::Sensor for Fixed {
+impl Sensor for Fixed {
     async fn read(&mut self, channel: u8) -> u16 {
         self.0 += 1;
         self.0 * u16::from(channel)
@@ -53,4 +54,12 @@ fn stack_only_wrapper_allocates_nothing() {
     let (allocs, reading) = count(|| run(&mut wrapper.read(2), 1));
     assert_eq!((allocs, reading), (0, 22));
     assert_eq!(wrapper.slot.stats().hits(), 1);
+}
+
+#[test]
+fn stack_only_forwarder_allocates_nothing() {
+    let mut sensor = Fixed(20);
+    let mut forwarder = SensorFromDyn::<_, 64>::stack_only(&mut sensor as &mut dyn DynSensor);
+    let (allocs, reading) = count(|| run(&mut pin!(Sensor::read(&mut forwarder, 3)), 1));
+    assert_eq!((allocs, reading), (0, 63));
 }

@@ -7,6 +7,7 @@ mod model;
 mod names;
 mod parse;
 mod rewrite;
+mod suggest;
 #[cfg(test)]
 mod tests;
 mod validate;

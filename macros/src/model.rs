@@ -16,6 +16,8 @@ pub(crate) struct Model {
     pub(crate) dyn_ident: Ident,
     /// `<Name>WithSlot`.
     pub(crate) wrapper_ident: Ident,
+    /// `<Name>FromDyn`.
+    pub(crate) from_dyn_ident: Ident,
     /// The trait's `#[cfg]`s, repeated on every generated item.
     pub(crate) cfg: Vec<Attribute>,
     /// The trait's lint levels (`#[allow]`, ...), repeated on `Dyn<Name>`.

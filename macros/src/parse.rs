@@ -59,6 +59,7 @@ pub(crate) fn lower(args: Args, item: ItemTrait) -> Result<Model, Error> {
     }
     let dyn_ident = format_ident!("Dyn{}", item.ident);
     let wrapper_ident = format_ident!("{}WithSlot", item.ident);
+    let from_dyn_ident = format_ident!("{}FromDyn", item.ident);
     check_wrapper_names(&members, &wrapper_ident)?;
     Ok(Model {
         args,
@@ -77,6 +78,7 @@ pub(crate) fn lower(args: Args, item: ItemTrait) -> Result<Model, Error> {
         item,
         dyn_ident,
         wrapper_ident,
+        from_dyn_ident,
         members,
         fresh,
     })
@@ -297,7 +299,7 @@ fn method(
         let FnArg::Typed(arg) = input else {
             unreachable!("only the first argument can be a receiver");
         };
-        validate::arg_type(&name, &arg.ty)?;
+        validate::arg_type(&name, &arg.pat, &arg.ty)?;
         let name = match &*arg.pat {
             Pat::Ident(PatIdent {
                 by_ref: None,

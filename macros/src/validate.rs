@@ -2,13 +2,15 @@
 //! error at the offending tokens that says what to write instead.
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::{
-    Error, FnArg, GenericArgument, GenericParam, ItemTrait, PathArguments, ReceiverKind, Signature,
-    TraitItem, Type, TypePath, TypeReference, WherePredicate,
+    Error, FnArg, GenericArgument, GenericParam, ItemTrait, Pat, PathArguments, ReceiverKind,
+    Signature, TraitItem, Type, TypePath, TypeReference, WherePredicate,
 };
 
 use crate::model::Receiver;
 use crate::rewrite::{find_bare_self, find_impl_trait, is_self};
+use crate::suggest;
 
 /// How to keep a method out of `Dyn<Name>`, for error messages.
 fn keep_out(name: &str) -> String {
@@ -165,11 +167,17 @@ fn impl_trait_then_self(name: &str, ty: &Type, message: &str) -> Result<(), Erro
 }
 
 /// Rejects argument types that a dyn method cannot take: `impl Trait`
-/// (a hidden type parameter) and `Self` by value.
-pub(crate) fn arg_type(name: &str, ty: &Type) -> Result<(), Error> {
+/// (a hidden type parameter; the message spells out the argument `pat:
+/// ty` with a trait object instead) and `Self` by value.
+pub(crate) fn arg_type(name: &str, pat: &Pat, ty: &Type) -> Result<(), Error> {
+    if find_impl_trait(ty).is_none() {
+        return bare_self(name, ty);
+    }
+    let written = suggest::dyn_argument(&suggest::display(pat.to_token_stream()), ty);
     let message = format!(
         "`impl Trait` in an argument makes `{name}` generic, so it cannot be called \
-         through `dyn`: take `&dyn Trait` or `Box<dyn Trait>` instead"
+         through `dyn` (a dyn method is compiled once, not once per type): write \
+         `{written}` instead"
     );
     impl_trait_then_self(name, ty, &message)
 }

@@ -107,6 +107,7 @@ fn trait_doc(model: &Model) -> TokenStream {
     if wrapped {
         lines.push(format!(" [`{wrapper}`] lends one slot to every call."));
     }
+    lines.push(super::forward::doc_line(model));
     quote!(#(#[doc = #lines])*)
 }
 

@@ -6,7 +6,10 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 use syn::{Generics, Ident, Path, Type, WhereClause, parse_quote};
 
-use super::{allow_deprecated_trait, async_sig, hygienic, impl_attrs, scratch_ident, trait_path};
+use super::{
+    allow_deprecated_trait, async_sig, default_body_bounds, hygienic, impl_attrs, scratch_ident,
+    trait_path,
+};
 use crate::model::{AsyncMethod, Member, Method, Model};
 use crate::rewrite::ReplaceSelf;
 
@@ -73,17 +76,7 @@ fn one(model: &Model, target: Target) -> TokenStream {
     // A default body's future is `Send` only with the implementor's
     // `Send`/`Sync`, which an adapter's `Self: Send` does not imply.
     if !matches!(target, Target::Blanket) {
-        let mut bounds: Vec<&Ident> = Vec::new();
-        for member in &model.members {
-            if let Member::Async(method) = member {
-                for bound in &method.self_bounds {
-                    if !bounds.contains(&bound) {
-                        bounds.push(bound);
-                    }
-                }
-            }
-        }
-        for bound in bounds {
+        for bound in default_body_bounds(model) {
             where_clause
                 .predicates
                 .push(parse_quote!(#t: ::core::marker::#bound));

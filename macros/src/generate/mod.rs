@@ -1,7 +1,8 @@
-//! The expansion: the trait (rewritten for `Send`), `Dyn<Name>`, its impls
-//! and the `<Name>WithSlot` wrapper.
+//! The expansion: the trait (rewritten for `Send`), `Dyn<Name>`, its impls,
+//! the `<Name>WithSlot` wrapper and the `<Name>FromDyn` forwarder.
 
 mod declaration;
+mod forward;
 mod impls;
 mod original;
 mod wrapper;
@@ -11,7 +12,7 @@ use quote::{ToTokens, quote};
 use syn::visit_mut::VisitMut;
 use syn::{GenericParam, Ident, Lifetime, Path, Type, WherePredicate, parse_quote};
 
-use crate::model::{Arg, AsyncMethod, Common, Model, Receiver};
+use crate::model::{Arg, AsyncMethod, Common, Member, Model, Receiver};
 use crate::rewrite::{FillElided, ReplaceSelf};
 
 /// Everything `#[dyn_trait]` emits for an accepted trait.
@@ -20,7 +21,8 @@ pub(crate) fn expand(model: &Model) -> TokenStream {
     let declaration = declaration::declaration(model);
     let impls = impls::impls(model);
     let wrapper = wrapper::wrapper(model);
-    quote!(#original #declaration #impls #wrapper)
+    let from_dyn = forward::from_dyn(model);
+    quote!(#original #declaration #impls #wrapper #from_dyn)
 }
 
 /// A name the generated code introduces; hygienic (`Span::mixed_site`), so
@@ -65,6 +67,22 @@ fn outliving(model: &Model, method: &AsyncMethod) -> Vec<TokenStream> {
             GenericParam::Const(_) => None,
         })
         .collect()
+}
+
+/// The auto traits that default bodies require of `Self` under `Send`
+/// (`where Self: Sync`), each once, across the trait's async methods.
+fn default_body_bounds(model: &Model) -> Vec<&Ident> {
+    let mut bounds: Vec<&Ident> = Vec::new();
+    for member in &model.members {
+        if let Member::Async(method) = member {
+            for bound in &method.self_bounds {
+                if !bounds.contains(&bound) {
+                    bounds.push(bound);
+                }
+            }
+        }
+    }
+    bounds
 }
 
 /// A dyn method's signature, `fn name<'s, ...>(receiver, scratch:
