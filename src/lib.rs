@@ -85,6 +85,15 @@
 //! # }
 //! ```
 //!
+//! Its futures are local by default (`LocalSlotFuture`, `!Send`), unlike
+//! `#[async_trait]`'s: the trait is kept exactly as its author wrote it,
+//! implementors whose futures hold an `Rc` still qualify, and the
+//! single-threaded and embedded executors a stack slot suits need no
+//! `Send`. For a multi-threaded executor, `#[dyn_trait(Send)]` makes them
+//! `Send` ([`SlotFuture`]); spawning a local one does not compile, and the
+//! error names that attribute. [The macro's documentation](dyn_trait) gives
+//! the reasons in full.
+//!
 //! # The pieces
 //!
 //! | item | role |
@@ -167,7 +176,9 @@
 //!   to the whole slot. The test suite runs under Miri with Stacked and Tree
 //!   Borrows, strict provenance and symbolic alignment checks.
 //! - **Threads.** [`SlotFuture`] is `Send` because it only ever holds `Send`
-//!   futures; [`LocalSlotFuture`] is neither `Send` nor `Sync`.
+//!   futures; [`LocalSlotFuture`] is neither `Send` nor `Sync` (its
+//!   `impl Send` has a bound that never holds, there only so that the
+//!   compiler's error names the fix).
 //! - **Panics** in `poll`, in a destructor, or in the callee after placing a
 //!   future never cause a double drop, and leave the slot usable.
 //! - **Completion.** A future is dropped, and its space freed, as soon as it

@@ -1,5 +1,6 @@
-//! `#[dyn_trait]`'s error messages, and the `on_unimplemented` note of the
-//! generated trait, as snapshots (`tests/ui/macro/*.stderr`; refresh with
+//! `#[dyn_trait]`'s error messages, the `on_unimplemented` note of the
+//! generated trait, and what spawning its local futures reports, as snapshots
+//! (`tests/ui/macro/*.stderr`; refresh with
 //! `TRYBUILD=overwrite cargo test --test macro_ui`).
 #![cfg(all(feature = "macros", feature = "alloc"))]
 

@@ -201,6 +201,66 @@ fn a_stream_attributes_its_lends_to_where_it_was_made() {
     assert_eq!(site_at(line).stats().hits(), 6); // five items and the end
 }
 
+/// A trait whose futures have exact sizes, for calls through the
+/// generated wrapper.
+#[cfg(feature = "macros")]
+mod sized {
+    use super::common::futures::Exact;
+
+    #[stackslot::dyn_trait]
+    pub trait Sized8Or200 {
+        /// A future of 8 bytes.
+        fn small(&self) -> impl Future<Output = usize>;
+        /// A future of 200 bytes.
+        fn large(&self) -> impl Future<Output = usize>;
+    }
+
+    /// The line of the attribute above: no lend is attributed to it.
+    pub const ATTRIBUTE_LINE: u32 = line!() - 10;
+
+    pub struct Exacts;
+
+    impl Sized8Or200 for Exacts {
+        fn small(&self) -> impl Future<Output = usize> {
+            Exact::<8>::new()
+        }
+        fn large(&self) -> impl Future<Output = usize> {
+            Exact::<200>::new()
+        }
+    }
+}
+
+#[cfg(feature = "macros")]
+#[test]
+fn wrapper_calls_are_attributed_to_their_lines() {
+    use sized::{DynSized8Or200, Exacts, Sized8Or200WithSlot};
+
+    let _lock = serialize();
+    let mut slot = pin!(Slot::<64>::new());
+    let mut wrapper = Sized8Or200WithSlot::new(&Exacts as &dyn DynSized8Or200, slot.as_mut());
+    let small = line!() + 3;
+    let large = line!() + 4;
+    for i in 0..5 {
+        assert_eq!(run(&mut wrapper.small(), 1), 8);
+        if i % 2 == 0 {
+            assert_eq!(run(&mut wrapper.large(), 1), 200);
+        }
+    }
+    let small = site_at(small);
+    assert_eq!((small.stats().hits(), small.stats().fallbacks()), (5, 0));
+    assert_eq!(small.stats().largest_future(), 8);
+    assert_eq!(small.heap_allocations(), 0);
+    let large = site_at(large);
+    assert_eq!(
+        (large.stats().hits(), large.stats().size_fallbacks()),
+        (0, 3)
+    );
+    assert_eq!(large.stats().largest_future(), 200);
+    assert_eq!(large.heap_allocations(), 3);
+    assert!(sites_at(sized::ATTRIBUTE_LINE).is_empty());
+    assert_eq!(wrapper.slot.stats().hits(), 5);
+}
+
 #[test]
 fn boxed_sites_count_every_call_as_a_heap_allocation() {
     let _lock = serialize();

@@ -108,3 +108,65 @@ fn heap_slot_capacity_overflow_points_at_the_caller() {
     });
     assert_eq!(location, (file!().to_owned(), line));
 }
+
+#[cfg(feature = "macros")]
+mod by_the_macro {
+    /// Returns a future larger than any slot of these tests.
+    #[stackslot::dyn_trait]
+    pub trait Large {
+        /// A 101-byte future, `&self`.
+        async fn large(&self) -> usize;
+        /// The same, `&mut self`.
+        async fn large_mut(&mut self) -> usize;
+    }
+
+    pub struct Bytes;
+
+    impl Large for Bytes {
+        async fn large(&self) -> usize {
+            large!().await
+        }
+        async fn large_mut(&mut self) -> usize {
+            large!().await
+        }
+    }
+}
+
+#[cfg(feature = "macros")]
+#[test]
+fn wrapper_stack_only_overflow_points_at_the_caller() {
+    use by_the_macro::{Bytes, DynLarge, LargeWithSlot};
+
+    let mut caller = pin!(Slot::<16>::new());
+    let mut target = Bytes;
+    let mut line = 0;
+    let location = panic_location(|| {
+        let mut wrapper = LargeWithSlot::stack_only(&target as &dyn DynLarge, caller.as_mut());
+        line = line!() + 1;
+        drop(wrapper.large());
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+    let location = panic_location(|| {
+        let mut wrapper =
+            LargeWithSlot::stack_only(&mut target as &mut dyn DynLarge, caller.as_mut());
+        line = line!() + 1;
+        drop(wrapper.large_mut());
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+}
+
+#[cfg(feature = "macros")]
+#[test]
+fn dyn_method_stack_only_overflow_points_at_the_caller() {
+    use by_the_macro::{Bytes, DynLarge};
+
+    let mut caller = pin!(Slot::<16>::new());
+    let target: &dyn DynLarge = &Bytes;
+    let mut line = 0;
+    let location = panic_location(|| {
+        let scratch = caller.as_mut().stack_only();
+        line = line!() + 1;
+        drop(target.large(scratch));
+    });
+    assert_eq!(location, (file!().to_owned(), line));
+}

@@ -7,6 +7,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::future::RawFuture;
+use crate::future::not_send::{Local, Sendable};
 
 /// A type-erased, `Send` future that lives in the caller's space or on the
 /// heap: what a dyn-compatible async method returns.
@@ -74,7 +75,10 @@ unsafe impl<T> Sync for SlotFuture<'_, T> {}
 ///
 /// Built by [`Scratch::emplace_local`](crate::Scratch::emplace_local); the
 /// handle itself is `!Send` and `!Sync`, so its future is polled and
-/// dropped on the thread that created it, leaked or not.
+/// dropped on the thread that created it, leaked or not. Where a `Send`
+/// future is required (`tokio::spawn`), the compiler's error says how to
+/// get a [`SlotFuture`] instead: `#[dyn_trait(Send)]` on the trait, or
+/// [`Scratch::emplace`](crate::Scratch::emplace).
 ///
 /// # Example
 ///
@@ -178,6 +182,13 @@ macro_rules! handle_methods {
         }
     };
 }
+
+// SAFETY: never applies: `Local<T>` implements no `Sendable`, and no other
+// crate can add an impl (both are unnameable outside this crate). The
+// handle stays `!Send`, as its raw parts would make it; the impl exists so
+// that the compiler, explaining why it is not `Send`, shows `Sendable`'s
+// message, which names the fix (see `not_send`).
+unsafe impl<T> Send for LocalSlotFuture<'_, T> where Local<T>: Sendable {}
 
 handle_methods!(SlotFuture);
 handle_methods!(LocalSlotFuture);

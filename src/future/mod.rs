@@ -3,6 +3,7 @@
 //! handles the caller awaits.
 
 mod handle;
+mod not_send;
 mod raw;
 mod vtable;
 

@@ -18,7 +18,9 @@ pub(super) fn declaration(model: &Model) -> TokenStream {
         Member::Async(method) => {
             let attrs = decl_attrs(model, &method.common);
             let sig = async_sig(model, method, None);
-            quote!(#attrs #sig;)
+            // Through `dyn` too, the caller's location reaches the impl, so
+            // a `stack_only` overflow panics at the user's call, not here.
+            quote!(#attrs #[track_caller] #sig;)
         }
         Member::Method(method) => {
             let attrs = decl_attrs(model, &method.common);

@@ -3,12 +3,14 @@
 //! futures are made `Send`: each `async fn` becomes `fn ... -> impl
 //! Future<Output = T> + Send` (a default body, an `async move` block, with
 //! the bounds on `Self` its future needs), and each `impl Future` output
-//! gets a `+ Send` bound.
+//! gets a `+ Send` bound. Without `Send`, each `async fn` is allowed the
+//! `async_fn_in_trait` lint: the attribute already says its futures are
+//! local.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{
-    Block, FnArg, Ident, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type,
+    Attribute, Block, FnArg, Ident, Pat, PatIdent, ReturnType, Signature, Stmt, TraitItem, Type,
     TypeParamBound, parse_quote, parse_quote_spanned,
 };
 
@@ -26,6 +28,9 @@ pub(super) fn rewrite(model: &Model) -> TokenStream {
             name_patterns(&mut method.sig);
         }
         if !model.args.send {
+            if method.sig.asyncness.is_some() {
+                method.attrs.push(allow_local_async_fn());
+            }
             continue;
         }
         if let Some(asyncness) = method.sig.asyncness.take() {
@@ -55,6 +60,21 @@ pub(super) fn rewrite(model: &Model) -> TokenStream {
         }
     }
     quote!(#item)
+}
+
+/// `#[allow(async_fn_in_trait)]`, for an `async fn` of a trait without
+/// `Send`. The lint asks the author of a public trait to choose whether its
+/// futures are `Send`, since callers cannot add the bound; here the choice is
+/// the attribute's: `#[dyn_trait]` declares them local (and `Dyn<Name>`
+/// returns `!Send` handles to match), `#[dyn_trait(Send)]` makes them `Send`
+/// by the very rewrite the lint suggests.
+fn allow_local_async_fn() -> Attribute {
+    parse_quote! {
+        #[allow(
+            async_fn_in_trait,
+            reason = "`#[dyn_trait]` declares the futures local; `#[dyn_trait(Send)]` makes them `Send`"
+        )]
+    }
 }
 
 /// Names the arguments of a method without a body that are patterns

@@ -221,10 +221,14 @@ fn method(
         .deprecated
         .then(|| allow_deprecated("forwards a deprecated method of the trait"));
     let vis = &model.item.vis;
+    // `#[track_caller]`: the lend (`Slot::or_box`, attributed to its caller
+    // under the feature `profile`) and `Dyn<Name>`'s method (a `stack_only`
+    // overflow panics at its caller) see the user's call.
     quote! {
         #(#attrs)*
         #allow_deprecated
         #[inline]
+        #[track_caller]
         #vis fn #ident<#params>(&#s mut self, #(#args),*) -> #future
         where
             #(#predicates,)*
