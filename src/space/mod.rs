@@ -4,6 +4,7 @@
 //! markers.
 
 mod align;
+mod counting;
 mod fit;
 mod header;
 mod info;
@@ -17,7 +18,8 @@ pub use align::{
 };
 pub use fit::FallbackReason;
 pub(crate) use fit::misfit;
-pub(crate) use header::{Header, Link};
+pub use counting::{Counting, NoStats, WithStats};
+pub(crate) use header::{CountedHeader, Header, Link};
 #[cfg(feature = "alloc")]
 pub(crate) use info::MIN_SPACE_ALIGN;
 pub(crate) use info::{Fallback, MAX_CAPACITY, SpaceInfo};
