@@ -229,9 +229,9 @@ pub use stackslot_macros::dyn_trait;
 
 pub use future::{LocalSlotFuture, SlotFuture};
 pub use space::{
-    Counting, NoStats, WithStats,
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
-    Alignment, FallbackReason, Overflow, SIZE_CLASSES, Scratch, Stats,
+    Alignment, Counting, FallbackReason, NoStats, Overflow, SIZE_CLASSES, Scratch, Stats,
+    WithStats,
 };
 #[cfg(feature = "bumpalo")]
 pub use storage::Arena;

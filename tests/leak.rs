@@ -13,7 +13,7 @@ use core::task::Poll;
 
 use common::futures::{Exact, Probe, Tracked};
 use common::{poll_once, run};
-use stackslot::Slot;
+use stackslot::{Align16, NoStats, Slot};
 
 #[test]
 fn leaked_future_without_drop_glue_is_forgotten() {
@@ -134,6 +134,57 @@ fn dropping_a_slot_occupied_by_a_leaked_future_aborts() {
                 .emplace(Tracked::<8>::new(&probe, 1)),
         );
     });
+    assert!(
+        stderr.contains("stackslot: a slot was dropped while a leaked future still occupied it"),
+        "{stderr}"
+    );
+}
+
+/// A slot without counters keeps its fallback's link word in the
+/// occupancy record while vacant; an occupant's record replaces it, and the
+/// next lend (here a chained one, which sets the link again) still finds
+/// the occupant.
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn reusing_a_slot_without_counters_occupied_by_a_leaked_future_aborts() {
+    let stderr = run_aborting_child(
+        "reusing_a_slot_without_counters_occupied_by_a_leaked_future_aborts",
+        || {
+            let probe = Probe::new();
+            let mut slot = pin!(Slot::<64, Align16, NoStats>::new());
+            let mut next = pin!(Slot::<16, Align16, NoStats>::new());
+            let mut fut = slot
+                .as_mut()
+                .then(next.as_mut().stack_only())
+                .emplace(Tracked::<8>::new(&probe, 1).pending(1));
+            assert_eq!(poll_once(&mut fut), Poll::Pending);
+            forget(fut);
+            let _reuse = slot.as_mut().then(next.as_mut().stack_only());
+        },
+    );
+    assert!(
+        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn dropping_a_slot_without_counters_occupied_by_a_leaked_future_aborts() {
+    let stderr = run_aborting_child(
+        "dropping_a_slot_without_counters_occupied_by_a_leaked_future_aborts",
+        || {
+            let probe = Probe::new();
+            let mut slot = pin!(Slot::<64, Align16, NoStats>::new());
+            forget(
+                slot.as_mut()
+                    .stack_only()
+                    .emplace(Tracked::<8>::new(&probe, 1)),
+            );
+        },
+    );
     assert!(
         stderr.contains("stackslot: a slot was dropped while a leaked future still occupied it"),
         "{stderr}"

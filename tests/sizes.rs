@@ -43,7 +43,10 @@ const_assert_eq!(SIZES[5], EXPECTED[5]);
 /// has before any capacity: at most 16 on 64-bit targets (two words),
 /// without the feature `profile`.
 #[cfg(all(target_pointer_width = "64", not(feature = "profile")))]
-const_assert_eq!(size_of::<Slot<0, Align16, NoStats>>(), 2 * size_of::<usize>());
+const_assert_eq!(
+    size_of::<Slot<0, Align16, NoStats>>(),
+    2 * size_of::<usize>()
+);
 
 #[test]
 fn the_sizes_are_the_documented_ones() {
@@ -64,10 +67,7 @@ fn a_future_of_exactly_the_capacity_fits_without_counters() {
     assert!(fut.is_inline());
     let mut fut = pin!(fut);
     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
-    assert_eq!(
-        fut.as_mut().poll(&mut cx),
-        core::task::Poll::Ready(7 * 63)
-    );
+    assert_eq!(fut.as_mut().poll(&mut cx), core::task::Poll::Ready(7 * 63));
 }
 
 #[test]

@@ -204,8 +204,14 @@ impl Occupancy {
     /// In debug builds, when `word` is larger than [`Occupancy::MAX_WORD`].
     #[inline(always)]
     pub(crate) unsafe fn vacant_with(&self, word: usize) {
-        debug_assert!(word <= Self::MAX_WORD, "a vacant record carries 1 bit less than a word");
-        debug_assert!(!self.is_occupied(), "a space's word is set while it is vacant");
+        debug_assert!(
+            word <= Self::MAX_WORD,
+            "a vacant record carries 1 bit less than a word"
+        );
+        debug_assert!(
+            !self.is_occupied(),
+            "a space's word is set while it is vacant"
+        );
         // SAFETY: no concurrent access (contract). The record stays odd, so
         // it is read as a vacant space, and is never dereferenced.
         unsafe { self.write(ptr::without_provenance_mut(word << 1 | 1)) }

@@ -7,8 +7,8 @@
 //! for targets where every byte of a frame counts: no `stats()`, and a
 //! header of 16 bytes on 64-bit targets (8 on 32-bit).
 
-use crate::space::header::{CountedHeader, Header};
 use crate::space::Stats;
+use crate::space::header::{CountedHeader, Header};
 
 pub(crate) mod sealed {
     /// What a counting marker decides: the slot's header type, and how a

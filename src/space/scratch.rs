@@ -8,8 +8,8 @@ use core::ptr::NonNull;
 use crate::future::RawFuture;
 use crate::future::Reservation;
 use crate::future::{LocalSlotFuture, SlotFuture};
-use crate::space::{Fallback, SpaceInfo};
 use crate::space::{CountedHeader, Header, Link};
+use crate::space::{Fallback, SpaceInfo};
 use crate::space::{Overflow, stack_only_overflow};
 #[cfg(feature = "alloc")]
 use crate::storage::HeapBlock;

@@ -13,8 +13,8 @@ use crate::block::occupancy;
 use crate::future::Reservation;
 use crate::space::Scratch;
 use crate::space::Stats;
-use crate::space::{Fallback, MIN_SPACE_ALIGN, SpaceInfo};
 use crate::space::{CountedHeader, Header, Link};
+use crate::space::{Fallback, MIN_SPACE_ALIGN, SpaceInfo};
 
 const STORAGE: &str = "a heap slot";
 

@@ -560,7 +560,6 @@ impl<const N: usize, A: Alignment> Slot<N, A, WithStats> {
             .header
             .set_stats(Stats::default());
     }
-
 }
 
 impl<const N: usize, A: Alignment, C: Counting> Default for Slot<N, A, C> {
