@@ -523,6 +523,9 @@ impl<const N: usize, A: Alignment, C: Counting> Slot<N, A, C> {
 impl<const N: usize, A: Alignment> Slot<N, A, WithStats> {
     /// A copy of the slot's counters: hits, fallbacks and future sizes.
     ///
+    /// Only a slot that counts has them: the default
+    /// [`WithStats`](crate::WithStats), not [`NoStats`](crate::NoStats).
+    ///
     /// # Example
     ///
     /// ```
@@ -539,7 +542,8 @@ impl<const N: usize, A: Alignment> Slot<N, A, WithStats> {
         self.header.stats()
     }
 
-    /// Sets the slot's counters back to zero.
+    /// Sets the slot's counters back to zero (a slot that counts only, like
+    /// [`stats`](Slot::stats)).
     ///
     /// # Example
     ///
