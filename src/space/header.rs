@@ -48,6 +48,9 @@ unsafe impl Sync for LinkPtr {}
 /// With the feature `profile`, also the site that lent the space, and
 /// aligned to 16 so that its size stays a multiple of 16 (32 bytes on
 /// 64-bit targets).
+///
+/// `pub` (in a private module) because the sealed
+/// [`Counting`](crate::Counting) trait names it; unreachable from outside.
 #[repr(C)]
 #[cfg_attr(feature = "profile", repr(align(16)))]
 #[derive(Debug)]
@@ -72,7 +75,8 @@ unsafe impl BlockHeader for Header {
 /// The header of a space that counts its emplacements: a [`Header`], then
 /// the [`Stats`]. A scratch over such a space points to its `Header` (the
 /// same address) and says that it counts
-/// ([`SpaceInfo::counts`](crate::space::SpaceInfo::counts)).
+/// ([`SpaceInfo::counts`](crate::space::SpaceInfo::counts)). `pub` for the
+/// same reason as [`Header`].
 #[repr(C)]
 #[derive(Debug)]
 pub struct CountedHeader {
@@ -235,5 +239,47 @@ impl Header {
             ptr: header.link_ptr.0,
             word: header.occupancy.vacant_word().unwrap_or(0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::OccupantOf;
+
+    /// The link's word lives in the occupancy record while the space is
+    /// vacant; an occupant replaces it, and the pointer stays.
+    #[test]
+    fn the_link_word_is_kept_while_vacant() {
+        let mut header = Header::new();
+        let target = 7u64;
+        let this = NonNull::from(&mut header);
+        let link = Link {
+            ptr: core::ptr::from_ref(&target).cast(),
+            word: usize::MAX >> 1,
+        };
+        // SAFETY: a live, vacant header that no reference borrows.
+        unsafe { Header::set_link(this, link) };
+        // SAFETY: as above.
+        let read = unsafe { Header::link(this) };
+        assert_eq!((read.ptr, read.word), (link.ptr, link.word));
+        // SAFETY: as above.
+        let record = unsafe { this.as_ref() }.occupancy();
+        assert!(!record.is_occupied(), "a vacant record with a word");
+        record.assert_vacant("a test header", crate::block::Event::Reuse);
+
+        struct Occupant(#[allow(dead_code)] u8);
+        impl Drop for Occupant {
+            fn drop(&mut self) {}
+        }
+        // SAFETY: no other thread sees the header.
+        unsafe { record.occupy(&OccupantOf::<Occupant>::RECORD) };
+        assert!(record.is_occupied());
+        // SAFETY: as above.
+        let read = unsafe { Header::link(this) };
+        assert_eq!((read.ptr, read.word), (link.ptr, 0), "the pointer stays");
+        // SAFETY: no other thread sees the header.
+        unsafe { record.vacate_exclusive() };
+        assert!(!record.is_occupied());
     }
 }
