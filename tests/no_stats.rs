@@ -278,3 +278,18 @@ fn a_leaked_future_with_drop_glue_marks_the_slot_occupied() {
     );
     assert_eq!(probe.drops(), 0);
 }
+
+#[test]
+fn a_slot_of_no_capacity_without_counters_holds_zero_sized_futures() {
+    let mut slot = pin!(Lean::<0>::new());
+    let mut fut = slot.as_mut().stack_only().emplace(Exact::<0>::new());
+    assert!(fut.is_inline());
+    assert_eq!(run(&mut fut, 1), 0);
+    drop(fut);
+    assert!(
+        slot.as_mut()
+            .stack_only()
+            .try_emplace(Exact::<1>::new())
+            .is_err()
+    );
+}

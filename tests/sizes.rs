@@ -39,9 +39,9 @@ const_assert_eq!(SIZES[3], EXPECTED[3]);
 const_assert_eq!(SIZES[4], EXPECTED[4]);
 const_assert_eq!(SIZES[5], EXPECTED[5]);
 
-/// The header without counters, as the bytes a `Slot<0, Align16, NoStats>`
-/// has before any capacity: at most 16 on 64-bit targets (two words),
-/// without the feature `profile`.
+// The header without counters, as the bytes a `Slot<0, Align16, NoStats>`
+// has before any capacity: 16 on 64-bit targets (two words), without the
+// feature `profile`.
 #[cfg(all(target_pointer_width = "64", not(feature = "profile")))]
 const_assert_eq!(
     size_of::<Slot<0, Align16, NoStats>>(),
