@@ -314,7 +314,8 @@ impl<'s> Scratch<'s> {
     ///
     /// A future fits when `size_of::<F>()` is at most the capacity and
     /// `align_of::<F>()` at most the space's alignment. The slot's
-    /// [`Stats`](crate::Stats) count the outcome.
+    /// [`Stats`](crate::Stats) count the outcome, when it keeps them (not a
+    /// [`NoStats`](crate::NoStats) slot).
     ///
     /// # Panics
     ///
