@@ -72,6 +72,29 @@ fn leaked_inline_future_marks_the_slot_occupied() {
     assert_eq!(probe.drops(), 0);
 }
 
+#[test]
+fn leaked_inline_future_marks_a_slot_without_counters_occupied() {
+    let probe = Probe::new();
+    // The slot is leaked as well, so the test itself does not abort.
+    let slot = Box::leak(Box::new(Slot::<64, Align16, NoStats>::new()));
+    // SAFETY: the slot is leaked, so it is never moved or freed.
+    let mut slot = unsafe { core::pin::Pin::new_unchecked(slot) };
+    let mut next = pin!(Slot::<16, Align16, NoStats>::new());
+    let mut fut = slot
+        .as_mut()
+        .then(next.as_mut().stack_only())
+        .emplace(Tracked::<8>::new(&probe, 1).pending(1));
+    assert_eq!(poll_once(&mut fut), Poll::Pending);
+    forget(fut);
+    assert!(slot.is_occupied());
+    let debug = format!("{:?}", slot.as_ref().get_ref());
+    assert_eq!(
+        debug, "Slot { capacity: 64, alignment: 16, occupied: true }",
+        "no counters to show"
+    );
+    assert_eq!(probe.drops(), 0);
+}
+
 /// Runs `case` in a child process (this binary, on test `test_name` only) and
 /// returns its stderr after checking that it was killed by `SIGABRT`.
 #[cfg(unix)]
