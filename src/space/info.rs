@@ -74,9 +74,11 @@ const LINK_NO_STATS_BIT: usize = 1 << 3;
 /// (room + 1 from bit 9, below the no-stats bit).
 pub(crate) const MAX_CAPACITY: usize = (usize::MAX >> (ROOM_SHIFT + 1)) - 1;
 
-// Every link word fits a `Link` (the largest room, every low bit set).
+// Every link word fits a `Link`: the largest room, with every bit below it
+// set.
 const _: () = assert!(
-    (MAX_CAPACITY + 1) << ROOM_SHIFT | ((1 << ROOM_SHIFT) - 1) <= crate::block::Occupancy::MAX_WORD
+    ((MAX_CAPACITY + 1) << ROOM_SHIFT) + ((1 << ROOM_SHIFT) - 1)
+        <= crate::block::Occupancy::MAX_WORD
 );
 
 /// Every space is aligned to at least this many bytes.
