@@ -6,7 +6,8 @@
 //! - the peers: `async-trait` (a `Box` per call), `dynosaur`, `stackfuture`,
 //!   `dynify` (stack and heap containers), `smallbox`, and tokio-util's
 //!   `ReusableBoxFuture`;
-//! - `stackslot` with every named slot class from 64 bytes to 4 KiB.
+//! - `stackslot` with every named slot class from 64 bytes to 4 KiB, and
+//!   `Slot<64>` without counters (`NoStats`) next to the counting one.
 //!
 //! Run with `cargo bench --bench hit_path`. Each measurement is of 100
 //! calls (see `common`'s docs for why); compare ratios within one run, not
@@ -26,7 +27,7 @@ use dynify::Dynify;
 use smallbox::SmallBox;
 use smallbox::space::S8;
 use stackfuture::StackFuture;
-use stackslot::{Scratch, Slot, SlotFuture};
+use stackslot::{Align16, NoStats, Scratch, Slot, SlotFuture};
 use tokio_util::sync::ReusableBoxFuture;
 
 /// `stackslot`'s form of the method: the caller lends a scratch.
@@ -211,6 +212,18 @@ fn slot_hit<const N: usize>(group: &mut Group<'_>) {
     assert_eq!(slot.stats().fallbacks(), 0, "every call must be a hit");
 }
 
+/// A `stackslot` hit in a `Slot<N, Align16, NoStats>` (no counters)
+/// reused by every call.
+fn slot_hit_without_counters<const N: usize>(group: &mut Group<'_>) {
+    let mut counter = Counter::default();
+    let iter: &mut dyn SlotNext = black_box(&mut counter);
+    let mut slot = pin!(Slot::<N, Align16, NoStats>::new());
+    let mut cx = noop_context();
+    per_call(group, &format!("stackslot: Slot<{N}, NoStats> hit"), || {
+        black_box(ready(iter.next(slot.as_mut().or_box()), &mut cx));
+    });
+}
+
 fn hit_path(c: &mut Criterion) {
     let mut group = group(c, "hit_path");
     reference_rows(&mut group);
@@ -222,6 +235,7 @@ fn hit_path(c: &mut Criterion) {
     smallbox(&mut group);
     reusable_box(&mut group);
     slot_hit::<64>(&mut group);
+    slot_hit_without_counters::<64>(&mut group);
     slot_hit::<128>(&mut group);
     slot_hit::<256>(&mut group);
     slot_hit::<512>(&mut group);

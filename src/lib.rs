@@ -193,7 +193,7 @@
 //! | `std` | yes | implies `alloc`; a leaked, occupied slot aborts with `std::process::abort` after printing why (without `std` the abort is a double panic) |
 //! | `macros` | yes | [`dyn_trait`], from the `stackslot-macros` crate |
 //! | `bumpalo` | no | implies `alloc`; [`Arena`] and [`Slot::or_arena`] |
-//! | `profile` | no | implies `std`; [`profile`]: every lend attributed to its source line (`#[track_caller]`), counters per call site from every thread, [`profile::report`] (a Markdown table), [`profile::deny_fallbacks`]. Each space's header grows by 16 bytes; without the feature nothing changes |
+//! | `profile` | no | implies `std`; [`profile`]: every lend attributed to its source line (`#[track_caller]`), counters per call site from every thread, [`profile::report`] (a Markdown table), [`profile::deny_fallbacks`]. Each space's header grows by 16 bytes on 64-bit targets (the lending site: a [`NoStats`] slot's header is 32 bytes, a counting one's 128), and slots without counters are attributed too; without the feature nothing changes |
 //! | `futures` | no | `SlotStream` and `LocalSlotStream`: a dyn async iterator and a slot it owns as a `futures_core::Stream` (needs no allocator) |
 //! | `portable-atomic` | no | [`SideStack`] on targets without compare-and-swap (`thumbv6m-none-eabi`, `riscv32imc-unknown-none-elf`), its lock from the `portable-atomic` crate; the binary enables that crate's `critical-section` feature or sets `--cfg portable_atomic_unsafe_assume_single_core`. Without it, such targets have everything but `SideStack` |
 //!
@@ -242,7 +242,8 @@ pub use stackslot_macros::dyn_trait;
 pub use future::{LocalSlotFuture, SlotFuture};
 pub use space::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
-    Alignment, FallbackReason, Overflow, SIZE_CLASSES, Scratch, Stats,
+    Alignment, Counting, FallbackReason, NoStats, Overflow, SIZE_CLASSES, Scratch, Stats,
+    WithStats,
 };
 #[cfg(feature = "bumpalo")]
 pub use storage::Arena;

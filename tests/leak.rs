@@ -13,7 +13,7 @@ use core::task::Poll;
 
 use common::futures::{Exact, Probe, Tracked};
 use common::{poll_once, run};
-use stackslot::Slot;
+use stackslot::{Align16, Counting, NoStats, Slot, WithStats};
 
 #[test]
 fn leaked_future_without_drop_glue_is_forgotten() {
@@ -72,6 +72,40 @@ fn leaked_inline_future_marks_the_slot_occupied() {
     assert_eq!(probe.drops(), 0);
 }
 
+#[test]
+fn leaked_inline_future_marks_a_slot_without_counters_occupied() {
+    let probe = Probe::new();
+    // The slot is leaked as well, so the test itself does not abort.
+    let slot = Box::leak(Box::new(Slot::<64, Align16, NoStats>::new()));
+    // SAFETY: the slot is leaked, so it is never moved or freed.
+    let mut slot = unsafe { core::pin::Pin::new_unchecked(slot) };
+    let mut next = pin!(Slot::<16, Align16, NoStats>::new());
+    leak_pending_in_chain(slot.as_mut(), next.as_mut(), &probe);
+    assert!(slot.is_occupied());
+    let debug = format!("{:?}", slot.as_ref().get_ref());
+    assert_eq!(
+        debug, "Slot { capacity: 64, alignment: 16, occupied: true }",
+        "no counters to show"
+    );
+    assert_eq!(probe.drops(), 0);
+}
+
+/// Lends `slot` chained to `next` (its link word then lives in the
+/// occupancy record), places a pending future with drop glue in `slot`,
+/// polls it once and leaks its handle.
+fn leak_pending_in_chain(
+    slot: core::pin::Pin<&mut Slot<64, Align16, NoStats>>,
+    next: core::pin::Pin<&mut Slot<16, Align16, NoStats>>,
+    probe: &Probe,
+) {
+    let mut fut = slot
+        .then(next.stack_only())
+        .emplace(Tracked::<8>::new(probe, 1).pending(1));
+    assert!(fut.is_inline());
+    assert_eq!(poll_once(&mut fut), Poll::Pending);
+    forget(fut);
+}
+
 /// Runs `case` in a child process (this binary, on test `test_name` only) and
 /// returns its stderr after checking that it was killed by `SIGABRT`.
 #[cfg(unix)]
@@ -125,9 +159,18 @@ fn reusing_a_slot_occupied_by_a_leaked_future_aborts() {
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot start processes")]
 fn dropping_a_slot_occupied_by_a_leaked_future_aborts() {
-    let stderr = run_aborting_child("dropping_a_slot_occupied_by_a_leaked_future_aborts", || {
+    dropping_an_occupied_slot_aborts::<WithStats>(
+        "dropping_a_slot_occupied_by_a_leaked_future_aborts",
+    );
+}
+
+/// Leaks a future with drop glue into a `Slot<64, Align16, C>` and drops
+/// the slot, in a child process that must abort.
+#[cfg(unix)]
+fn dropping_an_occupied_slot_aborts<C: Counting>(test_name: &str) {
+    let stderr = run_aborting_child(test_name, || {
         let probe = Probe::new();
-        let mut slot = pin!(Slot::<64>::new());
+        let mut slot = pin!(Slot::<64, Align16, C>::new());
         forget(
             slot.as_mut()
                 .stack_only()
@@ -137,6 +180,39 @@ fn dropping_a_slot_occupied_by_a_leaked_future_aborts() {
     assert!(
         stderr.contains("stackslot: a slot was dropped while a leaked future still occupied it"),
         "{stderr}"
+    );
+}
+
+/// A slot without counters keeps its fallback's link word in the
+/// occupancy record while vacant; an occupant's record replaces it, and the
+/// next lend (here a chained one, which sets the link again) still finds
+/// the occupant.
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn reusing_a_slot_without_counters_occupied_by_a_leaked_future_aborts() {
+    let stderr = run_aborting_child(
+        "reusing_a_slot_without_counters_occupied_by_a_leaked_future_aborts",
+        || {
+            let probe = Probe::new();
+            let mut slot = pin!(Slot::<64, Align16, NoStats>::new());
+            let mut next = pin!(Slot::<16, Align16, NoStats>::new());
+            leak_pending_in_chain(slot.as_mut(), next.as_mut(), &probe);
+            let _reuse = slot.as_mut().then(next.as_mut().stack_only());
+        },
+    );
+    assert!(
+        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn dropping_a_slot_without_counters_occupied_by_a_leaked_future_aborts() {
+    dropping_an_occupied_slot_aborts::<NoStats>(
+        "dropping_a_slot_without_counters_occupied_by_a_leaked_future_aborts",
     );
 }
 

@@ -113,6 +113,15 @@ fn stack_slot() {
     });
 }
 
+#[test]
+fn stack_slot_without_counters() {
+    must_abort("stack_slot_without_counters", &[], || {
+        let probe = Probe::new();
+        let mut slot = pin!(Slot::<256, stackslot::Align16, stackslot::NoStats>::new());
+        forget(slot.as_mut().stack_only().emplace(leaked_future(&probe)));
+    });
+}
+
 /// The scenario of a corrupted tokio waiter list: a `Notified` linked into
 /// its `Notify`, in a boxed slot that is freed under it.
 #[cfg(feature = "alloc")]

@@ -16,7 +16,7 @@
 
 use core::mem::size_of;
 
-use stackslot::{LocalSlotFuture, Scratch, Slot, SlotFuture};
+use stackslot::{Align16, LocalSlotFuture, NoStats, Scratch, Slot, SlotFuture};
 
 /// The code block that follows `marker` in `text`.
 fn block_after<'a>(text: &'a str, marker: &str) -> &'a str {
@@ -48,6 +48,8 @@ fn real_size(name: &str) -> Option<usize> {
         "`Slot<64>`" => size_of::<Slot<64>>(),
         "`Slot<256>`" => size_of::<Slot<256>>(),
         "`Slot<4096>`" => size_of::<Slot<4096>>(),
+        "`Slot<0, Align16, NoStats>`" => size_of::<Slot<0, Align16, NoStats>>(),
+        "`Slot<64, Align16, NoStats>`" => size_of::<Slot<64, Align16, NoStats>>(),
         "`Scratch`" => size_of::<Scratch<'static>>(),
         "`SlotFuture`" => size_of::<SlotFuture<'static, ()>>(),
         "`LocalSlotFuture`" => size_of::<LocalSlotFuture<'static, ()>>(),
@@ -80,8 +82,11 @@ fn readme_sizes_are_the_real_sizes() {
         let stated: usize = cells[column]
             .parse()
             .unwrap_or_else(|_| panic!("not a number of bytes in `{row}`"));
-        // "`Slot<0>` (the header alone)": the type is the first word.
-        for name in cells[0].split(", ").map(|t| t.split(' ').next().unwrap()) {
+        // "`Slot<0>` (the header alone)", "`Scratch`, `SlotFuture`": every
+        // code span names a type.
+        let names = cells[0].split('`').skip(1).step_by(2);
+        for name in names.map(|name| format!("`{name}`")) {
+            let name = name.as_str();
             let real = real_size(name).unwrap_or_else(|| {
                 panic!("the README names {name}: add its `size_of` to this test's `real_size`")
             });

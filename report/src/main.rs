@@ -52,7 +52,8 @@ fn output_dir() -> PathBuf {
 }
 
 /// What the columns count, for adapters with storage of their own too.
-const LEGEND: &str = "hit ratio and fallbacks count the futures offered to the caller's slot; \
+const LEGEND: &str = "hit ratio and fallbacks count the futures offered to the caller's slot \
+(its counters: a default Slot<N>, which keeps Stats; a Slot<N, A, NoStats> keeps none); \
 an adapter with storage of its own (CachedBox, Inline, StackOnly) offers it only what it \
 does not hold itself, so read its allocations per call instead (- when it offered none). \
 Peers without a slot show the share of calls kept off the heap where allocations tell it; \

@@ -53,6 +53,15 @@ static DROPPING: Occupant = Occupant {
 /// Which future, if any, occupies a space: the first field of every space
 /// and block header.
 ///
+/// The record is one pointer-sized atomic. An even value is an
+/// occupant: a `&'static Occupant` (aligned to at least 2, asserted below).
+/// An odd value is a vacant space, and carries a word for the space's
+/// owner in its other bits ([`Occupancy::vacant_with`]): a space's header
+/// keeps its fallback's [`Link`](crate::space::Link) word there, which is
+/// read only while the space is vacant, so a header needs no word of its
+/// own for it. The integer is made with `without_provenance` and never
+/// dereferenced (strict provenance).
+///
 /// Spaces that one borrow lends at a time record only futures with drop
 /// glue: leaking one without is harmless, and the borrow keeps a live one
 /// safe. Shared storage (a side stack's frames) records every future, to
@@ -66,8 +75,8 @@ static DROPPING: Occupant = Occupant {
 pub(crate) struct Occupancy(AtomicPtr<Occupant>);
 
 /// Under loom: loom's atomics cannot be made in a `const fn` (a slot's is),
-/// so the record's atomic is made by [`Occupancy::occupy`], the plain write
-/// that starts an occupant's record; no atomic is a null record.
+/// so the record's atomic is made by the plain writes ([`Occupancy::occupy`],
+/// [`Occupancy::vacant_with`]); no atomic is the record [`VACANT`].
 #[cfg(loom)]
 #[derive(Debug)]
 pub(crate) struct Occupancy(core::cell::UnsafeCell<Option<AtomicPtr<Occupant>>>);
@@ -78,11 +87,27 @@ pub(crate) struct Occupancy(core::cell::UnsafeCell<Option<AtomicPtr<Occupant>>>)
 #[cfg(loom)]
 unsafe impl Sync for Occupancy {}
 
+/// The record of a vacant space that carries the word 0.
+const VACANT: *mut Occupant = ptr::without_provenance_mut(1);
+
+// An occupant's address is even, so an odd record is never one.
+const _: () = assert!(align_of::<Occupant>() >= 2);
+
+/// Whether `record` names an occupant (even) rather than a vacant space
+/// (odd).
+#[inline(always)]
+fn is_occupant(record: *mut Occupant) -> bool {
+    record.addr() & 1 == 0
+}
+
 impl Occupancy {
+    /// The largest word a vacant record carries ([`Occupancy::vacant_with`]).
+    pub(crate) const MAX_WORD: usize = usize::MAX >> 1;
+
     /// No occupant.
     #[cfg(not(loom))]
     pub(crate) const fn vacant() -> Self {
-        Occupancy(AtomicPtr::new(ptr::null_mut()))
+        Occupancy(AtomicPtr::new(VACANT))
     }
 
     /// No occupant.
@@ -140,8 +165,7 @@ impl Occupancy {
     /// Loads the record.
     #[cfg(loom)]
     fn load(&self, order: Ordering) -> *mut Occupant {
-        self.atomic()
-            .map_or(ptr::null_mut(), |atomic| atomic.load(order))
+        self.atomic().map_or(VACANT, |atomic| atomic.load(order))
     }
 
     /// Stores into the record, which was written before.
@@ -167,11 +191,46 @@ impl Occupancy {
         unsafe { self.write(ptr::from_ref(occupant).cast_mut()) }
     }
 
+    /// Records the space as vacant, carrying `word` for its owner, until an
+    /// occupant is recorded (a plain write, like [`Occupancy::occupy`]).
+    ///
+    /// # Safety
+    ///
+    /// No other thread accesses the record now, and no occupant is recorded
+    /// (the space is vacant: its owner checked).
+    ///
+    /// # Panics
+    ///
+    /// In debug builds, when `word` is larger than [`Occupancy::MAX_WORD`].
+    #[inline(always)]
+    pub(crate) unsafe fn vacant_with(&self, word: usize) {
+        debug_assert!(
+            word <= Self::MAX_WORD,
+            "a vacant record carries 1 bit less than a word"
+        );
+        debug_assert!(
+            !self.is_occupied(),
+            "a space's word is set while it is vacant"
+        );
+        // SAFETY: no concurrent access (contract). The record stays odd, so
+        // it is read as a vacant space, and is never dereferenced.
+        unsafe { self.write(ptr::without_provenance_mut(word << 1 | 1)) }
+    }
+
+    /// The word that [`Occupancy::vacant_with`] stored (0 when none was),
+    /// or `None` while an occupant is recorded: its record replaced the
+    /// word.
+    #[inline(always)]
+    pub(crate) fn vacant_word(&self) -> Option<usize> {
+        let record = self.load(Ordering::Relaxed);
+        (!is_occupant(record)).then_some(record.addr() >> 1)
+    }
+
     /// Records the space as free, after its occupant was dropped, for the
     /// owner of a shared storage to see from another thread.
     #[inline(always)]
     pub(crate) fn vacate(&self) {
-        self.store(ptr::null_mut(), Ordering::Release);
+        self.store(VACANT, Ordering::Release);
     }
 
     /// [`Occupancy::vacate`] for a space that one handle at a time uses,
@@ -183,7 +242,7 @@ impl Occupancy {
     #[inline(always)]
     pub(crate) unsafe fn vacate_exclusive(&self) {
         // SAFETY: no concurrent access (contract).
-        unsafe { self.write(ptr::null_mut()) }
+        unsafe { self.write(VACANT) }
     }
 
     /// Records that the occupant's destructor is running: the space is not
@@ -203,7 +262,7 @@ impl Occupancy {
     /// Whether a recorded future lives in the space.
     #[inline(always)]
     pub(crate) fn is_occupied(&self) -> bool {
-        !self.load(Ordering::Acquire).is_null()
+        is_occupant(self.load(Ordering::Acquire))
     }
 
     /// Aborts the process if a future with drop glue still lives in the
@@ -212,9 +271,10 @@ impl Occupancy {
     #[inline(always)]
     pub(crate) fn assert_vacant(&self, storage: &'static str, event: Event) {
         let occupant = self.load(Ordering::Acquire);
-        if !occupant.is_null() {
-            // SAFETY: a non-null occupant always comes from `occupy`, which
-            // stores a `&'static Occupant`.
+        if is_occupant(occupant) {
+            // SAFETY: an even record always comes from `occupy` or
+            // `begin_drop`, which store a `&'static Occupant`: every other
+            // write stores an odd integer (`VACANT`, `vacant_with`).
             let occupant = unsafe { &*occupant };
             if occupant.needs_drop {
                 let leaked = LeakedFuture {

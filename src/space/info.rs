@@ -8,11 +8,22 @@
 //! | --- | --- |
 //! | 0..4 | [`Fallback`] (8 of its 16 values are used: room for new storages) |
 //! | 4..9 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
-//! | 9.. | room: capacity + 1, 0 when there is no space |
+//! | 9..top | room: capacity + 1, 0 when there is no space |
+//! | top | no stats: the space's header is a bare [`Header`](crate::space::Header), not a [`CountedHeader`](crate::space::CountedHeader) |
+//!
+//! The no-stats bit is the top one so that the usual space, which counts,
+//! keeps its one-comparison fit check, now signed: a word with the top bit
+//! set is negative and fails it, and only then is the room compared again,
+//! without that bit, for a space without counters
+//! ([`SpaceInfo::fits_counted`]).
 //!
 //! Every space is aligned to at least [`MIN_SPACE_ALIGN`], so for the usual
 //! future (aligned to 16 or less) the whole fit check is one comparison of
 //! the word with a constant: `size < room`.
+//!
+//! A [`Link`](crate::space::Link) keeps a word of one bit less (the top one
+//! is the occupancy record's vacant tag): [`SpaceInfo::to_word`] moves the
+//! no-stats bit to bit 3, unused by the fallback tags.
 
 use core::mem::{align_of, size_of};
 
@@ -54,9 +65,21 @@ const FALLBACK_BITS: u32 = 4;
 const ALIGN_SHIFT: u32 = FALLBACK_BITS;
 const ALIGN_BITS: u32 = 5;
 const ROOM_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
+const NO_STATS_BIT: usize = 1 << (usize::BITS - 1);
+/// Where a link's word keeps the no-stats bit: bit 3 of the fallback tag,
+/// which no tag uses (they are below 8).
+const LINK_NO_STATS_BIT: usize = 1 << 3;
 
-/// The largest capacity a space can describe: `(usize::MAX >> 9) - 1`.
-pub(crate) const MAX_CAPACITY: usize = (usize::MAX >> ROOM_SHIFT) - 1;
+/// The largest capacity a space can describe: `(usize::MAX >> 10) - 1`
+/// (room + 1 from bit 9, below the no-stats bit).
+pub(crate) const MAX_CAPACITY: usize = (usize::MAX >> (ROOM_SHIFT + 1)) - 1;
+
+// Every link word fits a `Link`: the largest room, with every bit below it
+// set.
+const _: () = assert!(
+    ((MAX_CAPACITY + 1) << ROOM_SHIFT) + ((1 << ROOM_SHIFT) - 1)
+        <= crate::block::Occupancy::MAX_WORD
+);
 
 /// Every space is aligned to at least this many bytes.
 pub(crate) const MIN_SPACE_ALIGN: usize = 16;
@@ -67,7 +90,9 @@ pub(crate) struct SpaceInfo(usize);
 
 impl SpaceInfo {
     /// A space of `capacity` bytes aligned to `align` (a power of two, at
-    /// least [`MIN_SPACE_ALIGN`]).
+    /// least [`MIN_SPACE_ALIGN`]), headed by a
+    /// [`CountedHeader`](crate::space::CountedHeader) (see
+    /// [`SpaceInfo::counting`]).
     pub(crate) const fn new(capacity: usize, align: usize, fallback: Fallback) -> Self {
         assert!(
             capacity <= MAX_CAPACITY,
@@ -79,6 +104,24 @@ impl SpaceInfo {
         );
         let align_code = align.trailing_zeros() as usize + 1;
         SpaceInfo((capacity + 1) << ROOM_SHIFT | align_code << ALIGN_SHIFT | fallback as usize)
+    }
+
+    /// The same space, headed by a [`CountedHeader`](crate::space::CountedHeader)
+    /// (as [`SpaceInfo::new`] makes it) when `counts`, else by a bare
+    /// [`Header`](crate::space::Header): its emplacements are not counted.
+    pub(crate) const fn counting(self, counts: bool) -> Self {
+        if counts {
+            SpaceInfo(self.0 & !NO_STATS_BIT)
+        } else {
+            SpaceInfo(self.0 | NO_STATS_BIT)
+        }
+    }
+
+    /// Whether the space's header is a
+    /// [`CountedHeader`](crate::space::CountedHeader), which counts.
+    #[inline(always)]
+    pub(crate) const fn counts(self) -> bool {
+        self.0 & NO_STATS_BIT == 0
     }
 
     /// No space at all: nothing fits, not even a zero-sized future.
@@ -95,7 +138,7 @@ impl SpaceInfo {
     /// Capacity + 1, or 0 when there is no space.
     #[inline(always)]
     const fn room(self) -> usize {
-        self.0 >> ROOM_SHIFT
+        (self.0 << 1) >> (ROOM_SHIFT + 1)
     }
 
     /// The capacity in bytes (0 when there is no space).
@@ -140,24 +183,59 @@ impl SpaceInfo {
         }
     }
 
-    /// The packed word, to store in a [`Link`](crate::space::Link).
+    /// The packed word, to store in a [`Link`](crate::space::Link): the
+    /// no-stats bit moves to bit 3, so the top bit is clear.
     #[inline(always)]
     pub(crate) const fn to_word(self) -> usize {
-        self.0
+        if self.counts() {
+            self.0
+        } else {
+            self.0 & !NO_STATS_BIT | LINK_NO_STATS_BIT
+        }
     }
 
     /// Unpacks a word made by [`SpaceInfo::to_word`].
     #[inline(always)]
     pub(crate) const fn from_word(word: usize) -> Self {
-        SpaceInfo(word)
+        if word & LINK_NO_STATS_BIT == 0 {
+            SpaceInfo(word)
+        } else {
+            SpaceInfo(word & !LINK_NO_STATS_BIT | NO_STATS_BIT)
+        }
     }
 
     /// Whether a `F` fits: its size is at most the capacity and its
     /// alignment at most the space's.
     #[inline(always)]
     pub(crate) fn fits<F>(self) -> bool {
-        size_of::<F>() < self.room()
-            && (align_of::<F>() <= MIN_SPACE_ALIGN || align_of::<F>() <= self.align())
+        size_of::<F>() < self.room() && self.align_fits::<F>()
+    }
+
+    /// Whether a `F` fits a space that counts: false for every space
+    /// without counters, else [`SpaceInfo::fits`].
+    ///
+    /// One signed comparison for the usual future: the word, read as an
+    /// `isize`, is negative without counters, and otherwise its room is
+    /// compared as by `fits`.
+    #[inline(always)]
+    pub(crate) fn fits_counted<F>(self) -> bool {
+        // `size_of` is at most `isize::MAX`.
+        (size_of::<F>() as isize) < (self.0 as isize) >> ROOM_SHIFT && self.align_fits::<F>()
+    }
+
+    /// [`SpaceInfo::fits`] for a space that failed
+    /// [`SpaceInfo::fits_counted`]: the room compared with the no-stats bit
+    /// shifted out.
+    #[inline(always)]
+    pub(crate) fn fits_uncounted<F>(self) -> bool {
+        // `size_of` is at most `isize::MAX`, so the shift keeps every bit.
+        (size_of::<F>() + 1) << (ROOM_SHIFT + 1) <= self.0 << 1 && self.align_fits::<F>()
+    }
+
+    /// Whether `F`'s alignment is at most the space's.
+    #[inline(always)]
+    fn align_fits<F>(self) -> bool {
+        align_of::<F>() <= MIN_SPACE_ALIGN || align_of::<F>() <= self.align()
     }
 
     /// Why a `F` does not fit (`None` when it fits).
@@ -182,10 +260,15 @@ mod tests {
     #[test]
     fn fields_round_trip() {
         for &(capacity, align) in &[(0, 16), (1, 16), (64, 32), (4096, 4096), (MAX_CAPACITY, 16)] {
-            let info = SpaceInfo::new(capacity, align, Fallback::StackOnly);
-            assert_eq!(info.capacity(), capacity);
-            assert_eq!(info.align(), align);
-            assert_eq!(info.fallback(), Fallback::StackOnly);
+            for counts in [false, true] {
+                let info = SpaceInfo::new(capacity, align, Fallback::StackOnly).counting(counts);
+                assert_eq!(info.capacity(), capacity);
+                assert_eq!(info.align(), align);
+                assert_eq!(info.fallback(), Fallback::StackOnly);
+                assert_eq!(info.counts(), counts);
+                assert!(info.to_word() <= crate::block::Occupancy::MAX_WORD);
+                assert!(SpaceInfo::from_word(info.to_word()) == info);
+            }
         }
         #[cfg(feature = "alloc")]
         assert_eq!(
@@ -199,8 +282,12 @@ mod tests {
         // room 65 from bit 9, align code log2(16) + 1 = 5 from bit 4, tag 1.
         let word = SpaceInfo::new(64, 16, Fallback::StackOnly).to_word();
         assert_eq!(word, (65 << 9) | (5 << 4) | 1);
+        // Without counters: the top bit; in a link's word, bit 3.
+        let bare = SpaceInfo::new(64, 16, Fallback::StackOnly).counting(false);
+        assert_eq!(bare.0, 1 << (usize::BITS - 1) | word);
+        assert_eq!(bare.to_word(), word | 1 << 3);
         assert_eq!(SpaceInfo::from_word(word).capacity(), 64);
-        assert_eq!(MAX_CAPACITY, (usize::MAX >> 9) - 1);
+        assert_eq!(MAX_CAPACITY, (usize::MAX >> 10) - 1);
         assert_eq!(SpaceInfo::none(Fallback::Next).to_word(), 3);
     }
 
@@ -218,6 +305,28 @@ mod tests {
         assert!(!info.fits::<Align32>());
         assert_eq!(info.misfit::<Align32>(), Some(FallbackReason::Alignment));
         assert!(SpaceInfo::new(32, 32, Fallback::StackOnly).fits::<Align32>());
+    }
+
+    #[test]
+    fn fits_counted_is_fits_for_a_counting_space_only() {
+        for counts in [false, true] {
+            let info = SpaceInfo::new(16, 16, Fallback::StackOnly).counting(counts);
+            assert!(info.fits::<[u8; 16]>());
+            assert_eq!(info.fits_counted::<[u8; 16]>(), counts);
+            assert!(!info.fits::<[u8; 17]>());
+            assert!(!info.fits_counted::<[u8; 17]>());
+            assert!(!info.fits_counted::<[u8; 0x2000]>());
+        }
+        let max = SpaceInfo::new(MAX_CAPACITY, 16, Fallback::StackOnly);
+        assert!(max.fits_counted::<[u8; 1 << 20]>());
+        assert!(!max.counting(false).fits_counted::<[u8; 1 << 20]>());
+        assert!(max.counting(false).fits::<[u8; 1 << 20]>());
+        assert!(max.counting(false).fits_uncounted::<[u8; 1 << 20]>());
+        for counts in [false, true] {
+            let info = SpaceInfo::new(16, 16, Fallback::StackOnly).counting(counts);
+            assert!(info.fits_uncounted::<[u8; 16]>());
+            assert!(!info.fits_uncounted::<[u8; 17]>());
+        }
     }
 
     #[test]

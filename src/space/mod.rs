@@ -4,6 +4,7 @@
 //! markers.
 
 mod align;
+mod counting;
 mod fit;
 mod header;
 mod info;
@@ -15,9 +16,10 @@ pub use align::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
     Alignment,
 };
+pub use counting::{Counting, NoStats, WithStats};
 pub use fit::FallbackReason;
 pub(crate) use fit::misfit;
-pub(crate) use header::{Header, Link};
+pub(crate) use header::{CountedHeader, Header, Link};
 #[cfg(feature = "alloc")]
 pub(crate) use info::MIN_SPACE_ALIGN;
 pub(crate) use info::{Fallback, MAX_CAPACITY, SpaceInfo};

@@ -8,8 +8,8 @@ use core::ptr::NonNull;
 use crate::future::RawFuture;
 use crate::future::Reservation;
 use crate::future::{LocalSlotFuture, SlotFuture};
+use crate::space::{CountedHeader, Header, Link};
 use crate::space::{Fallback, SpaceInfo};
-use crate::space::{Header, Link};
 use crate::space::{Overflow, stack_only_overflow};
 #[cfg(feature = "alloc")]
 use crate::storage::HeapBlock;
@@ -82,11 +82,13 @@ impl<'s> Scratch<'s> {
     /// # Safety
     ///
     /// - When `info` has a space: `space` points to a vacant, live
-    ///   [`Header`] followed by bytes such that any `F` with
+    ///   [`Header`], the first field of a [`CountedHeader`] when
+    ///   `info.counts()`; call that header `H` (the `CountedHeader` or the
+    ///   `Header`). `H` is followed by bytes such that any `F` with
     ///   `info.fits::<F>()` fits at
-    ///   [`future_offset::<F, Header>`](crate::block::future_offset), and the
-    ///   pointer may write the whole space; the header's [`Link`] is what
-    ///   `info`'s fallback needs (`Grow`, `Next`, `Arena`).
+    ///   [`future_offset::<F, H>`](crate::block::future_offset), and the
+    ///   pointer may write the whole space (`H` included); the header's
+    ///   [`Link`] is what `info`'s fallback needs (`Grow`, `Next`, `Arena`).
     /// - When it has none, `space` is what its fallback reads: the whole
     ///   side stack for the `SideStack*` tags (see
     ///   `SideStackControl::try_reserve`); unused for `Box` and `StackOnly`.
@@ -312,7 +314,8 @@ impl<'s> Scratch<'s> {
     ///
     /// A future fits when `size_of::<F>()` is at most the capacity and
     /// `align_of::<F>()` at most the space's alignment. The slot's
-    /// [`Stats`](crate::Stats) count the outcome.
+    /// [`Stats`](crate::Stats) count the outcome, when it keeps them (not a
+    /// [`NoStats`](crate::NoStats) slot).
     ///
     /// # Panics
     ///
@@ -456,28 +459,39 @@ impl<'s> Scratch<'s> {
         self.try_emplace_raw(f).map(LocalSlotFuture::from_raw)
     }
 
-    /// The space when a `F` fits it.
-    #[inline(always)]
-    fn space_for<F>(&self) -> Option<NonNull<Header>> {
-        if self.info.fits::<F>() {
-            Some(self.space)
-        } else {
-            None
-        }
-    }
-
-    /// Reserves the space for `F`, which fits it, and counts the hit.
+    /// Reserves the space for `F`, which fits it, in a space headed by a
+    /// [`CountedHeader`], and counts the hit.
     ///
     /// # Safety
     ///
-    /// `space` is the space of a scratch borrowed for `'s`, and `F` fits it.
+    /// `space` is the space of a scratch borrowed for `'s` whose `info`
+    /// counts, and `F` fits it.
     #[inline(always)]
-    unsafe fn reserve_in<F: Future + 's>(space: NonNull<Header>) -> Reservation<'s, F> {
+    unsafe fn reserve_counted<F: Future + 's>(space: NonNull<Header>) -> Reservation<'s, F> {
         // SAFETY: `from_space`'s contract gives a live, vacant space,
-        // exclusively borrowed for `'s`, in which every fitting `F` fits at
-        // its offset; nothing else borrows the header during this call.
+        // exclusively borrowed for `'s`, headed by a `CountedHeader` (the
+        // scratch counts), in which every fitting `F` fits at its offset
+        // after that header; nothing else borrows the header during this
+        // call.
         unsafe {
-            Header::record::<F>(space, None);
+            Header::record::<F>(space, true, None);
+            Reservation::in_block(space.cast::<CountedHeader>())
+        }
+    }
+
+    /// Reserves the space for `F`, which fits it, in a space headed by a
+    /// plain [`Header`] (no counters).
+    ///
+    /// # Safety
+    ///
+    /// `space` is the space of a scratch borrowed for `'s` whose `info` does
+    /// not count, and `F` fits it.
+    #[inline(always)]
+    unsafe fn reserve_uncounted<F: Future + 's>(space: NonNull<Header>) -> Reservation<'s, F> {
+        // SAFETY: as in `reserve_counted`, for a space headed by a `Header`
+        // (the scratch does not count).
+        unsafe {
+            Header::record::<F>(space, false, None);
             Reservation::in_block(space)
         }
     }
@@ -487,14 +501,39 @@ impl<'s> Scratch<'s> {
     ///
     /// This is [`reserve`](Scratch::reserve) then `fill`, with the `fill`
     /// in each arm: on the hot path the future's offset is then a constant,
-    /// not a load from the vtable after the two arms join.
+    /// not a load from the vtable after the arms join.
+    ///
+    /// A counting space's hit costs one comparison, as if there were no
+    /// other kind ([`SpaceInfo::fits_counted`]); a space without counters
+    /// fails it and is checked second.
     #[inline(always)]
     #[track_caller]
     pub(crate) fn emplace_raw<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
-        match self.space_for::<F>() {
-            // SAFETY: the space of this scratch, which `F` fits.
-            Some(space) => unsafe { Self::reserve_in::<F>(space) }.fill(f),
-            None => self.reserve_elsewhere::<F>().fill(f),
+        if self.info.fits_counted::<F>() {
+            // SAFETY: the space of this scratch, which counts; `F` fits it.
+            unsafe { Self::reserve_counted::<F>(self.space) }.fill(f)
+        } else if self.info.fits_uncounted::<F>() {
+            // SAFETY: the space of this scratch, which `F` fits; it does not
+            // count, or `fits_counted` would have held.
+            unsafe { Self::reserve_uncounted::<F>(self.space) }.fill(f)
+        } else {
+            self.reserve_elsewhere::<F>().fill(f)
+        }
+    }
+
+    /// A reservation for a `F` in this scratch's space, or `None` when `F`
+    /// does not fit it.
+    #[inline(always)]
+    fn reserve_here<F: Future + 's>(&self) -> Option<Reservation<'s, F>> {
+        if self.info.fits_counted::<F>() {
+            // SAFETY: the space of this scratch, which counts; `F` fits it.
+            Some(unsafe { Self::reserve_counted::<F>(self.space) })
+        } else if self.info.fits_uncounted::<F>() {
+            // SAFETY: the space of this scratch, which `F` fits; it does not
+            // count, or `fits_counted` would have held.
+            Some(unsafe { Self::reserve_uncounted::<F>(self.space) })
+        } else {
+            None
         }
     }
 
@@ -506,9 +545,8 @@ impl<'s> Scratch<'s> {
     /// As [`Scratch::emplace`].
     #[track_caller]
     pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F> {
-        match self.space_for::<F>() {
-            // SAFETY: the space of this scratch, which `F` fits.
-            Some(space) => unsafe { Self::reserve_in::<F>(space) },
+        match self.reserve_here::<F>() {
+            Some(reservation) => reservation,
             None => self.reserve_elsewhere::<F>(),
         }
     }
@@ -592,9 +630,8 @@ impl<'s> Scratch<'s> {
     #[inline]
     #[cfg_attr(feature = "profile", track_caller)]
     pub(crate) fn try_reserve<F: Future + 's>(self) -> Result<Reservation<'s, F>, SpaceInfo> {
-        if let Some(space) = self.space_for::<F>() {
-            // SAFETY: the space of this scratch, which `F` fits.
-            return Ok(unsafe { Self::reserve_in::<F>(space) });
+        if let Some(reservation) = self.reserve_here::<F>() {
+            return Ok(reservation);
         }
         self.record_misfit::<F>();
         match self.info.fallback() {
@@ -619,9 +656,10 @@ impl<'s> Scratch<'s> {
     fn record_misfit<F>(&self) {
         if self.info.has_space() {
             // SAFETY: the scratch has a space, so `space` points to its live
-            // header, exclusively borrowed for `'s` (`from_space`), and
+            // header (the first field of a `CountedHeader` when `info`
+            // counts), exclusively borrowed for `'s` (`from_space`), and
             // nothing else borrows it during this call.
-            unsafe { Header::record::<F>(self.space, self.info.misfit::<F>()) }
+            unsafe { Header::record::<F>(self.space, self.info.counts(), self.info.misfit::<F>()) }
         }
         #[cfg(feature = "profile")]
         match self.info.fallback() {

@@ -13,8 +13,8 @@ use crate::block::occupancy;
 use crate::future::Reservation;
 use crate::space::Scratch;
 use crate::space::Stats;
+use crate::space::{CountedHeader, Header, Link};
 use crate::space::{Fallback, MIN_SPACE_ALIGN, SpaceInfo};
-use crate::space::{Header, Link};
 
 const STORAGE: &str = "a heap slot";
 
@@ -61,10 +61,10 @@ const STORAGE: &str = "a heap slot";
 pub struct HeapSlot {
     /// Lent while no buffer is allocated: a space of no capacity, whose
     /// first miss allocates the buffer. Counts until then.
-    empty: Header,
-    /// The buffer: a [`Header`] followed by `capacity` bytes, aligned to
-    /// `align`.
-    buffer: Option<NonNull<Header>>,
+    empty: CountedHeader,
+    /// The buffer: a [`CountedHeader`] followed by `capacity` bytes, aligned
+    /// to `align`.
+    buffer: Option<NonNull<CountedHeader>>,
     /// 0 without a buffer: the empty header has no room.
     capacity: usize,
     /// [`MIN_SPACE_ALIGN`] without a buffer: the empty header's, at the
@@ -91,7 +91,7 @@ impl HeapSlot {
     /// ```
     pub const fn new() -> Self {
         HeapSlot {
-            empty: Header::new(),
+            empty: CountedHeader::new(),
             buffer: None,
             capacity: 0,
             align: MIN_SPACE_ALIGN,
@@ -160,11 +160,15 @@ impl HeapSlot {
         let space = Self::space(this, buffer);
         // SAFETY: `space` heads a live space: the buffer, or the empty header.
         unsafe { occupancy(space) }.assert_vacant(STORAGE, Event::Reuse);
+        let space = space.cast::<Header>();
         // SAFETY:
-        // - `space` heads a vacant space: the buffer (a header followed by
-        //   `capacity` bytes, aligned to `align`, size rounded up to it) or
-        //   the empty header (capacity 0, in this 16-aligned struct: only
-        //   zero-sized futures fit, at an aligned address within it).
+        // - `space` heads a vacant space: the buffer (a `CountedHeader`,
+        //   which starts with the `Header` that `space` points to, followed
+        //   by `capacity` bytes, aligned to `align`, size rounded up to it)
+        //   or the empty header (capacity 0, in this 16-aligned struct: only
+        //   zero-sized futures fit, at an aligned address within it). `info`
+        //   counts (`SpaceInfo::new`'s default): the header is a
+        //   `CountedHeader`.
         // - It is borrowed exclusively through `&mut self` for the scratch's
         //   lifetime; `scratch`, `free_buffer` and drop check the occupancy
         //   before reusing or freeing it.
@@ -226,7 +230,7 @@ impl HeapSlot {
     /// assert!(!heap.is_occupied());
     /// ```
     pub fn is_occupied(&self) -> bool {
-        self.header().occupancy().is_occupied()
+        self.header().header().occupancy().is_occupied()
     }
 
     /// Frees the buffer, keeping the counters; the next future allocates
@@ -244,7 +248,10 @@ impl HeapSlot {
             // SAFETY: the buffer is live and `&mut self` excludes every other
             // access to it.
             let header = unsafe { buffer.as_ref() };
-            header.occupancy().assert_vacant(STORAGE, Event::Drop);
+            header
+                .header()
+                .occupancy()
+                .assert_vacant(STORAGE, Event::Drop);
             self.empty.set_stats(header.stats());
             // SAFETY: allocated by `grow` with this layout, vacant, and no
             // longer referenced.
@@ -255,7 +262,7 @@ impl HeapSlot {
     }
 
     /// The header of the space lent now.
-    fn header(&self) -> &Header {
+    fn header(&self) -> &CountedHeader {
         let space = Self::space(NonNull::from(self), self.buffer);
         // SAFETY: `space` heads a space that lives while `self` does: the
         // buffer, or the empty header in `self`.
@@ -264,7 +271,10 @@ impl HeapSlot {
 
     /// The header of the space lent now: `buffer`'s, or without one the
     /// empty header, which starts this `repr(C)` struct at `this`.
-    fn space(this: NonNull<Self>, buffer: Option<NonNull<Header>>) -> NonNull<Header> {
+    fn space(
+        this: NonNull<Self>,
+        buffer: Option<NonNull<CountedHeader>>,
+    ) -> NonNull<CountedHeader> {
         buffer.unwrap_or(this.cast())
     }
 
@@ -284,7 +294,7 @@ impl HeapSlot {
     /// then, and the heap slot is unchanged.
     #[track_caller]
     fn layout_for(capacity: usize, align: usize) -> Layout {
-        let layout = size_of::<Header>()
+        let layout = size_of::<CountedHeader>()
             .checked_add(capacity)
             .and_then(|size| Layout::from_size_align(size, align).ok());
         match layout {
@@ -298,15 +308,15 @@ impl HeapSlot {
     /// aligned to at least `align`, carrying the counters over; returns the
     /// new buffer.
     #[track_caller]
-    fn grow(&mut self, capacity: usize, align: usize) -> NonNull<Header> {
+    fn grow(&mut self, capacity: usize, align: usize) -> NonNull<CountedHeader> {
         let capacity = capacity.max(self.capacity);
         let align = align.max(self.align);
         let layout = Self::layout_for(capacity, align);
         // SAFETY: the layout has a non-zero size (it holds a header).
-        let Some(new) = NonNull::new(unsafe { alloc(layout) }.cast::<Header>()) else {
+        let Some(new) = NonNull::new(unsafe { alloc(layout) }.cast::<CountedHeader>()) else {
             handle_alloc_error(layout)
         };
-        let mut header = Header::new();
+        let mut header = CountedHeader::new();
         header.set_stats(self.stats());
         // SAFETY: `new` is a fresh allocation, aligned to at least a header's
         // alignment and large enough for one.
@@ -349,7 +359,7 @@ fn capacity_overflow(capacity: usize, align: usize) -> ! {
     panic!(
         "stackslot: a heap slot of {capacity} bytes aligned to {align} cannot be allocated: \
          with its {}-byte header it would exceed isize::MAX ({}) bytes",
-        size_of::<Header>(),
+        size_of::<CountedHeader>(),
         isize::MAX,
     )
 }
@@ -368,7 +378,10 @@ impl Drop for HeapSlot {
     /// Never; aborts the process if a leaked future with drop glue still
     /// lives in the buffer.
     fn drop(&mut self) {
-        self.empty.occupancy().assert_vacant(STORAGE, Event::Drop);
+        self.empty
+            .header()
+            .occupancy()
+            .assert_vacant(STORAGE, Event::Drop);
         self.free_buffer();
     }
 }

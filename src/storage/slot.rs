@@ -16,6 +16,7 @@ use crate::space::Link;
 use crate::space::Scratch;
 use crate::space::Stats;
 use crate::space::{Align16, Alignment};
+use crate::space::{Counting, WithStats};
 use crate::space::{Fallback, MAX_CAPACITY, SpaceInfo};
 
 const STORAGE: &str = "a slot";
@@ -26,7 +27,27 @@ const STORAGE: &str = "a slot";
 /// The buffer is aligned to `A` (16 bytes by default; see [`Alignment`]). A
 /// future fits when `size_of::<F>() <= N` and `align_of::<F>() <= A::BYTES`.
 /// Besides the buffer, the slot holds a small header: whether a future
-/// occupies it, and its [`Stats`].
+/// occupies it, what its fallback needs, and, unless `C` is
+/// [`NoStats`](crate::NoStats), its [`Stats`] (see [`Counting`]).
+///
+/// # Size
+///
+/// The header comes first, then the buffer, and the whole is rounded up to
+/// `A`. On 64-bit targets:
+///
+/// | slot | header | `size_of` |
+/// | --- | --- | --- |
+/// | `Slot<0>` | 104 (two words and the 88 bytes of [`Stats`]) | 112 |
+/// | `Slot<64>` | 104 | 176 |
+/// | `Slot<64, Align64>` | 104 | 192 |
+/// | `Slot<0, Align16, NoStats>` | 16 | 16 |
+/// | `Slot<64, Align16, NoStats>` | 16 | 80 |
+/// | `Slot<64, Align64, NoStats>` | 16 | 128 |
+///
+/// On 32-bit targets the header without counters is 8 bytes
+/// (`Slot<64, Align16, NoStats>` is 80 bytes). With the feature `profile`
+/// each header grows by 16 bytes on 64-bit targets (the lending site).
+/// `tests/sizes.rs` asserts these figures.
 ///
 /// Lend it to a callee with [`or_box`](Slot::or_box) (a future that does not
 /// fit is boxed) or [`stack_only`](Slot::stack_only) (never allocate). The
@@ -86,10 +107,12 @@ const STORAGE: &str = "a slot";
 /// # }
 /// ```
 #[repr(C)]
-pub struct Slot<const N: usize, A: Alignment = Align16> {
+pub struct Slot<const N: usize, A: Alignment = Align16, C: Counting = WithStats> {
     /// Aligns the whole slot, hence the header and the space after it, to `A`.
     _align: [A; 0],
-    header: Header,
+    /// A `CountedHeader` or a `Header`; either starts with the `Header` that
+    /// a scratch points to.
+    header: C::Header,
     /// The bytes after the header. Reached only through a pointer to the
     /// whole slot, never through a reference to this field. In an
     /// `UnsafeCell` so that a `&Slot` (for [`Slot::stats`]) claims nothing
@@ -103,7 +126,7 @@ pub struct Slot<const N: usize, A: Alignment = Align16> {
 // (atomic), which no other thread writes while a shared reference exists:
 // a handle borrows the slot exclusively, and a leaked handle's future writes
 // only its own bytes, inside the `UnsafeCell`, which `&Slot` never reads.
-unsafe impl<const N: usize, A: Alignment> Sync for Slot<N, A> {}
+unsafe impl<const N: usize, A: Alignment, C: Counting> Sync for Slot<N, A, C> {}
 
 /// A slot of 64 bytes.
 ///
@@ -169,13 +192,18 @@ pub type Slot2K = Slot<2048>;
 /// ```
 pub type Slot4K = Slot<4096>;
 
-impl<const N: usize, A: Alignment> Slot<N, A> {
+impl<const N: usize, A: Alignment, C: Counting> Slot<N, A, C> {
     #[cfg(feature = "alloc")]
-    pub(crate) const OR_BOX: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Box);
-    pub(crate) const STACK_ONLY: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::StackOnly);
-    const CHAINED: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Next);
+    pub(crate) const OR_BOX: SpaceInfo = Self::info(Fallback::Box);
+    pub(crate) const STACK_ONLY: SpaceInfo = Self::info(Fallback::StackOnly);
+    const CHAINED: SpaceInfo = Self::info(Fallback::Next);
     #[cfg(feature = "bumpalo")]
-    const ARENA: SpaceInfo = SpaceInfo::new(N, A::BYTES, Fallback::Arena);
+    const ARENA: SpaceInfo = Self::info(Fallback::Arena);
+
+    /// The packed word of a scratch over this slot with `fallback`.
+    const fn info(fallback: Fallback) -> SpaceInfo {
+        SpaceInfo::new(N, A::BYTES, fallback).counting(C::COUNTS)
+    }
 
     /// An empty slot. Pin it before use, e.g. with [`core::pin::pin!`].
     ///
@@ -192,7 +220,7 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         const { assert!(N <= MAX_CAPACITY, "stackslot: slot capacity too large") };
         Slot {
             _align: [],
-            header: Header::new(),
+            header: C::NEW,
             _bytes: UnsafeCell::new([MaybeUninit::uninit(); N]),
             _pinned: PhantomPinned,
         }
@@ -357,46 +385,6 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         self.stack_only().emplace_local(f)
     }
 
-    /// A copy of the slot's counters: hits, fallbacks and future sizes.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use core::pin::pin;
-    /// use stackslot::Slot;
-    ///
-    /// let mut slot = pin!(Slot::<64>::new());
-    /// # #[cfg(feature = "alloc")] {
-    /// drop(slot.as_mut().or_box().emplace(async {}));
-    /// assert_eq!(slot.stats().hits(), 1);
-    /// # }
-    /// ```
-    pub fn stats(&self) -> Stats {
-        self.header.stats()
-    }
-
-    /// Sets the slot's counters back to zero.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use core::pin::pin;
-    /// use stackslot::{Slot, Stats};
-    ///
-    /// let mut slot = pin!(Slot::<64>::new());
-    /// # #[cfg(feature = "alloc")] {
-    /// drop(slot.as_mut().or_box().emplace(async {}));
-    /// # }
-    /// slot.as_mut().reset_stats();
-    /// assert_eq!(slot.stats(), Stats::default());
-    /// ```
-    pub fn reset_stats(self: Pin<&mut Self>) {
-        // SAFETY: the counters are not structurally pinned; nothing moves.
-        unsafe { self.get_unchecked_mut() }
-            .header
-            .set_stats(Stats::default());
-    }
-
     /// Whether a future with drop glue lives in the slot. Always `false`
     /// while no handle is alive, unless a handle was leaked.
     ///
@@ -414,14 +402,16 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     /// assert!(!slot.is_occupied());
     /// ```
     pub fn is_occupied(&self) -> bool {
-        self.header.occupancy().is_occupied()
+        C::header(&self.header).occupancy().is_occupied()
     }
 
     /// Aborts the process if a leaked future with drop glue occupies the
     /// slot, before the owner does what `event` says.
     #[inline(always)]
     pub(crate) fn assert_vacant(&self, event: Event) {
-        self.header.occupancy().assert_vacant(STORAGE, event);
+        C::header(&self.header)
+            .occupancy()
+            .assert_vacant(STORAGE, event);
     }
 
     /// Lends the slot, then `next` for a future that does not fit it: the
@@ -510,9 +500,12 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
         let space = NonNull::from(this).cast::<Header>();
         // SAFETY:
         // - `space` is made from a pointer to the whole slot, so it may write
-        //   the header and the `N` bytes after it (and trailing padding); the
-        //   slot is aligned to `A`, and a fitting `F` (size <= N, align <= A)
-        //   ends at or before `round_up(header + N, A)`, the slot's size.
+        //   the header and the `N` bytes after it (and trailing padding). The
+        //   slot's header (`C::Header`, at offset 0) is a `CountedHeader`
+        //   exactly when `info` counts (`Self::info`), and starts with the
+        //   `Header` that `space` points to. The slot is aligned to `A`, and
+        //   a fitting `F` (size <= N, align <= A) ends at or before
+        //   `round_up(size_of::<C::Header>() + N, A)`, the slot's size.
         // - The slot is vacant (checked above) and exclusively borrowed for
         //   the scratch's lifetime; it checks `assert_vacant` again before it
         //   is lent again and when it is dropped.
@@ -527,13 +520,59 @@ impl<const N: usize, A: Alignment> Slot<N, A> {
     }
 }
 
-impl<const N: usize, A: Alignment> Default for Slot<N, A> {
+impl<const N: usize, A: Alignment> Slot<N, A, WithStats> {
+    /// A copy of the slot's counters: hits, fallbacks and future sizes.
+    ///
+    /// Only a slot that counts has them: the default
+    /// [`WithStats`](crate::WithStats), not [`NoStats`](crate::NoStats).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::Slot;
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
+    /// drop(slot.as_mut().or_box().emplace(async {}));
+    /// assert_eq!(slot.stats().hits(), 1);
+    /// # }
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.header.stats()
+    }
+
+    /// Sets the slot's counters back to zero (a slot that counts only, like
+    /// [`stats`](Slot::stats)).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use core::pin::pin;
+    /// use stackslot::{Slot, Stats};
+    ///
+    /// let mut slot = pin!(Slot::<64>::new());
+    /// # #[cfg(feature = "alloc")] {
+    /// drop(slot.as_mut().or_box().emplace(async {}));
+    /// # }
+    /// slot.as_mut().reset_stats();
+    /// assert_eq!(slot.stats(), Stats::default());
+    /// ```
+    pub fn reset_stats(self: Pin<&mut Self>) {
+        // SAFETY: the counters are not structurally pinned; nothing moves.
+        unsafe { self.get_unchecked_mut() }
+            .header
+            .set_stats(Stats::default());
+    }
+}
+
+impl<const N: usize, A: Alignment, C: Counting> Default for Slot<N, A, C> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const N: usize, A: Alignment> Drop for Slot<N, A> {
+impl<const N: usize, A: Alignment, C: Counting> Drop for Slot<N, A, C> {
     /// # Panics
     ///
     /// Never; aborts the process if a leaked future with drop glue still
@@ -543,13 +582,16 @@ impl<const N: usize, A: Alignment> Drop for Slot<N, A> {
     }
 }
 
-impl<const N: usize, A: Alignment> fmt::Debug for Slot<N, A> {
+impl<const N: usize, A: Alignment, C: Counting> fmt::Debug for Slot<N, A, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Slot")
+        let mut debug = f.debug_struct("Slot");
+        debug
             .field("capacity", &N)
             .field("alignment", &A::BYTES)
-            .field("occupied", &self.is_occupied())
-            .field("stats", &self.stats())
-            .finish()
+            .field("occupied", &self.is_occupied());
+        if let Some(stats) = C::stats(&self.header) {
+            debug.field("stats", &stats);
+        }
+        debug.finish()
     }
 }
