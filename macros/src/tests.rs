@@ -1,6 +1,6 @@
 //! Unit tests of the expansion: the documented expansion (in
 //! `doc/dyn_trait.md`) is the real one, and `crate = path` leaves no
-//! `stackslot` path behind. (The README's copy of that expansion is kept
+//! `stackslot` path behind. (The copy of that expansion in `docs/expansion.md` is kept
 //! identical to `doc/dyn_trait.md`'s by `tests/readme_expansion.rs` of the
 //! `stackslot` package: this crate's tests read only its own files.)
 
