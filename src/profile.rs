@@ -65,7 +65,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 use core::panic::Location;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use crate::space::{BUCKETS, FallbackReason, SpaceInfo, Stats, bucket};
@@ -83,9 +83,41 @@ pub const TABLE_SIZE: usize = 1024;
 /// A call site, as kept by the registry.
 pub(crate) type SiteRef = &'static Location<'static>;
 
-/// The counters of one site, in the registry; a space's header keeps a
-/// reference to those of its site.
-pub(crate) type SiteCounters = Entry;
+/// The counters a space's header counts in: its site's entry in the
+/// registry, or before the space's first lend an entry that belongs to no
+/// site and that [`sites`] never lists.
+///
+/// A `&'static Entry` kept as a pointer: a header is made in `const`
+/// contexts (`Slot::new`), whose values may not hold a reference to a
+/// `static` with interior mutability.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SiteCounters(NonNull<Entry>);
+
+// SAFETY: the pointer is a `&'static Entry` (see `get`), and `Entry` is
+// `Sync` (atomics only), so a shared `&'static Entry` may go to and be used
+// from any thread.
+unsafe impl Send for SiteCounters {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for SiteCounters {}
+
+/// The entry of no site: counted in, never listed.
+static UNATTRIBUTED: Entry = Entry::new();
+
+impl SiteCounters {
+    /// The counters of a space not lent yet.
+    // SAFETY: made from a pointer to a `static`, so not null.
+    pub(crate) const UNATTRIBUTED: Self =
+        SiteCounters(unsafe { NonNull::new_unchecked((&raw const UNATTRIBUTED).cast_mut()) });
+
+    /// The entry counted in.
+    #[inline(always)]
+    pub(crate) fn get(self) -> &'static Entry {
+        // SAFETY: the pointer is made from a `&'static Entry`: the
+        // registry's (`counters`) or `UNATTRIBUTED`'s; an `Entry` is only
+        // ever shared.
+        unsafe { self.0.as_ref() }
+    }
+}
 
 /// The counters of one site.
 #[derive(Debug)]
@@ -274,13 +306,13 @@ static REGISTRY: Registry<TABLE_SIZE> = Registry::new();
 /// for a hit.
 #[inline(always)]
 pub(crate) fn record<F>(site: SiteRef, fallback: Option<FallbackReason>) {
-    counters(site).record::<F>(fallback);
+    REGISTRY.entry(site).record::<F>(fallback);
 }
 
 /// The counters of `site`, claimed now if it has none yet.
 #[inline]
-pub(crate) fn counters(site: SiteRef) -> &'static SiteCounters {
-    REGISTRY.entry(site)
+pub(crate) fn counters(site: SiteRef) -> SiteCounters {
+    SiteCounters(NonNull::from(REGISTRY.entry(site)))
 }
 
 /// Counts a fallback at `site` that allocated from the global heap.

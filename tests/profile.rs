@@ -246,6 +246,23 @@ fn hits_allocate_nothing_with_the_profile_on() {
 }
 
 #[test]
+fn a_slot_made_in_a_const_counts_at_its_site() {
+    // Before its first lend, a header counts in an entry of no site, which
+    // a `const` may hold: the slot is then lent and counted as any other.
+    const EMPTY: Slot<64> = Slot::new();
+    let _lock = serialize();
+    let mut slot = pin!(EMPTY);
+    let line = line!() + 2;
+    for _ in 0..3 {
+        drop(slot.as_mut().or_box().emplace(Exact::<24>::new()));
+    }
+    let site = site_at(line);
+    assert_eq!(site.stats().hits(), 3);
+    assert_eq!(site.stats().largest_future(), 24);
+    assert_eq!(slot.stats().hits(), 3);
+}
+
+#[test]
 fn eight_threads_at_one_site_merge_exactly() {
     let _lock = serialize();
     const THREADS: u64 = 8;

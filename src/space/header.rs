@@ -42,11 +42,11 @@ pub(crate) struct Header {
     /// The call site of the last lend (`None` before the first).
     #[cfg(feature = "profile")]
     site: Option<crate::profile::SiteRef>,
-    /// The registry's counters of `site`, found at the first emplacement
-    /// after the site changed: a loop that lends one slot at one line looks
-    /// its site up once.
+    /// The registry's counters of `site`, looked up when the site changes:
+    /// a loop that lends one slot at one line looks its site up once, and
+    /// an emplacement finds its counters with one load.
     #[cfg(feature = "profile")]
-    counters: Option<&'static crate::profile::SiteCounters>,
+    counters: crate::profile::SiteCounters,
 }
 
 // SAFETY: `repr(C)`, and the first field is the `Occupancy`.
@@ -67,7 +67,7 @@ impl Header {
             #[cfg(feature = "profile")]
             site: None,
             #[cfg(feature = "profile")]
-            counters: None,
+            counters: crate::profile::SiteCounters::UNATTRIBUTED,
         }
     }
 
@@ -98,15 +98,10 @@ impl Header {
         unsafe { (*this.as_ptr()).stats.record_for::<F>(fallback) }
         #[cfg(feature = "profile")]
         {
-            // SAFETY: as above; the `&mut Header` lives only for this block.
-            let header = unsafe { &mut *this.as_ptr() };
-            if let Some(site) = header.site {
-                let counters = match header.counters {
-                    Some(counters) => counters,
-                    None => *header.counters.insert(crate::profile::counters(site)),
-                };
-                counters.record::<F>(fallback);
-            }
+            // SAFETY: as above; the read ends before the counting.
+            unsafe { (*this.as_ptr()).counters }
+                .get()
+                .record::<F>(fallback);
         }
     }
 
@@ -123,7 +118,7 @@ impl Header {
         // Mostly the same site as last time: then the counters stay.
         if !header.site.is_some_and(|last| core::ptr::eq(last, site)) {
             header.site = Some(site);
-            header.counters = None;
+            header.counters = crate::profile::counters(site);
         }
     }
 
