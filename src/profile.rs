@@ -41,7 +41,10 @@
 //! never allocates and threads merge exactly. Once every entry is taken,
 //! further sites are counted together in one extra row,
 //! [`Site::is_other`] ("other sites" in the report). The site of a lend is
-//! kept in the space's header (a slot's, a heap slot's buffer's); a
+//! kept in the space's header (a slot's, a heap slot's buffer's) with its
+//! entry, looked up when the space is lent at another line than the last
+//! time, so that an emplacement costs one atomic increment and one load
+//! more than without the feature; a
 //! [`Scratch::boxed`](crate::Scratch::boxed) carries it in its otherwise
 //! unused pointer; a side stack keeps the site of its *last* lend, so two
 //! scratches of one side stack lent before either is used are both counted
@@ -54,7 +57,45 @@
 //! region is full) or a heap slot's growth. An arena's fallback is not one.
 //!
 //! The counters in a space's own [`Stats`] are unchanged by the feature;
-//! the space's header grows by one pointer (16 bytes with padding).
+//! the space's header grows by 16 bytes (its site and its entry).
+//!
+//! # Next to `dhat` and `assert_no_alloc`
+//!
+//! Two crates are the usual way to look at a program's allocations.
+//! [`dhat`](https://docs.rs/dhat) is installed as the global allocator (it
+//! wraps the system's) and records every heap block with the backtrace
+//! that allocated it, to be browsed in DHAT's viewer; its testing mode
+//! asserts on the heap's statistics (blocks and bytes allocated in total,
+//! live, at the peak) after a piece of code ran.
+//! [`assert_no_alloc`](https://docs.rs/assert_no_alloc) is a global
+//! allocator too: while a closure passed to its `assert_no_alloc` runs, an
+//! allocation or a free on that thread aborts the program, or only prints a
+//! warning with its `warn_*` features; by default its release builds do not
+//! check.
+//!
+//! Those tools see allocations, wherever they come from, and nothing of the
+//! futures that did not allocate. This profile sees only this crate's
+//! lends, but all of them, hits included, and adds what sizing a slot
+//! needs:
+//!
+//! - the sizes of every future offered at a site, by size class: the
+//!   smallest class that would have held 90, 99 or 100 % of them
+//!   ([`Stats::smallest_class`]), which a count of allocations cannot give
+//!   (the futures that fit allocate nothing, so they are never seen);
+//! - why each fallback happened (too large, too aligned, no space), and
+//!   fallbacks that allocate nothing (a future handed on to the next slot or
+//!   to an arena, or refused by `try_emplace`) next to those that do;
+//! - the site as the line that lent the space, where the slot's size is
+//!   chosen, rather than a backtrace through this crate into the callee;
+//! - no global allocator to install, and a [`deny_fallbacks`] failure that
+//!   is an ordinary panic, raised before the future is placed, naming the
+//!   site and both sizes.
+//!
+//! Use `dhat` or `assert_no_alloc` instead to find allocations this crate
+//! does not make (in the futures' bodies, in the callee's own code), to
+//! measure bytes and the heap's peak, or to prove that a whole scope
+//! allocates nothing: [`deny_fallbacks`] covers only the fallbacks of
+//! stackslot's spaces.
 
 extern crate alloc;
 extern crate std;
