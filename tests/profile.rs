@@ -249,9 +249,8 @@ fn hits_allocate_nothing_with_the_profile_on() {
 fn a_slot_made_in_a_const_counts_at_its_site() {
     // Before its first lend, a header counts in an entry of no site, which
     // a `const` may hold: the slot is then lent and counted as any other.
-    const EMPTY: Slot<64> = Slot::new();
     let _lock = serialize();
-    let mut slot = pin!(EMPTY);
+    let mut slot = pin!(const { Slot::<64>::new() });
     let line = line!() + 2;
     for _ in 0..3 {
         drop(slot.as_mut().or_box().emplace(Exact::<24>::new()));
