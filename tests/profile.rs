@@ -262,6 +262,47 @@ fn a_slot_made_in_a_const_counts_at_its_site() {
 }
 
 #[test]
+fn a_thread_adds_its_hits_when_it_ends_and_in_batches_while_it_lends() {
+    let _lock = serialize();
+    let line = line!() + 6;
+    // The slot outlives the thread that lent it: its hits are added when
+    // that thread ends.
+    let slot = std::thread::spawn(|| {
+        let mut slot = Box::pin(Slot::<64>::new());
+        for _ in 0..N {
+            drop(slot.as_mut().or_box().emplace(Exact::<8>::new()));
+        }
+        slot
+    })
+    .join()
+    .unwrap();
+    assert_eq!(site_at(line).stats().hits(), N);
+    drop(slot);
+
+    // While a thread keeps lending, at most 63 of its hits are missing.
+    let (lent, read) = std::sync::mpsc::channel();
+    let (done, finish) = std::sync::mpsc::channel::<()>();
+    let line = line!() + 4;
+    let lender = std::thread::spawn(move || {
+        let mut slot = pin!(Slot::<64>::new());
+        for _ in 0..N {
+            drop(slot.as_mut().or_box().emplace(Exact::<8>::new()));
+        }
+        lent.send(()).unwrap();
+        finish.recv().unwrap();
+    });
+    read.recv().unwrap();
+    let hits = site_at(line).stats().hits();
+    assert!(
+        (N.saturating_sub(63)..=N).contains(&hits),
+        "{hits} of {N} hits"
+    );
+    done.send(()).unwrap();
+    lender.join().unwrap();
+    assert_eq!(site_at(line).stats().hits(), N);
+}
+
+#[test]
 fn eight_threads_at_one_site_merge_exactly() {
     let _lock = serialize();
     const THREADS: u64 = 8;

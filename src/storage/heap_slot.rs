@@ -370,6 +370,8 @@ impl Drop for HeapSlot {
     fn drop(&mut self) {
         self.empty.occupancy().assert_vacant(STORAGE, Event::Drop);
         self.free_buffer();
+        #[cfg(feature = "profile")]
+        crate::profile::flush_pending();
     }
 }
 

@@ -540,6 +540,8 @@ impl<const N: usize, A: Alignment> Drop for Slot<N, A> {
     /// lives in the slot (see the type's docs).
     fn drop(&mut self) {
         self.assert_vacant(Event::Drop);
+        #[cfg(feature = "profile")]
+        crate::profile::flush_pending();
     }
 }
 
