@@ -109,5 +109,16 @@
 //! # }
 //! ```
 //!
+//! Heap profilers answer another question. `dhat` records every
+//! allocation of the program with its backtrace, and `assert_no_alloc`
+//! rejects any allocation inside a closure; both need their own global
+//! allocator, and neither sees a future that fitted its slot, so neither
+//! can say which class would have been enough. The profile counts every
+//! lend, fitted or not, at the line that chose the slot, with the reason of
+//! each fallback. Keep those tools for allocations outside this crate (a
+//! callee's `Vec`, a `String` in a future's body) and for heap bytes and
+//! peaks; the comparison is in the `stackslot::profile` module's
+//! documentation (feature `profile`).
+//!
 //! [`Stats`]: crate::Stats
 //! [`Stats::smallest_class`]: crate::Stats::smallest_class

@@ -41,7 +41,9 @@
 //! never allocates and threads merge exactly. Once every entry is taken,
 //! further sites are counted together in one extra row,
 //! [`Site::is_other`] ("other sites" in the report). The site of a lend is
-//! kept in the space's header (a slot's, a heap slot's buffer's); a
+//! kept in the space's header (a slot's, a heap slot's buffer's) with its
+//! entry, looked up when the space is lent at another line than the last
+//! time; a
 //! [`Scratch::boxed`](crate::Scratch::boxed) carries it in its otherwise
 //! unused pointer; a side stack keeps the site of its *last* lend, so two
 //! scratches of one side stack lent before either is used are both counted
@@ -53,8 +55,58 @@
 //! future (`or_box`, `Scratch::boxed`, a side stack's `or_box` once the
 //! region is full) or a heap slot's growth. An arena's fallback is not one.
 //!
+//! A hit in a slot or a heap slot is first counted on its thread, without
+//! an atomic read-modify-write, and added to the table in batches: when the
+//! thread counts a hit at another site or size class, after 64 hits, when a
+//! slot or heap slot is dropped, when the thread calls [`sites`] or
+//! [`report`], and when the thread ends. So the table is exact for every
+//! thread once its slots are dropped, and for the calling thread at once;
+//! while other threads keep lending, it may lack up to 63 of their latest
+//! hits each. Fallbacks are counted at once. The first hit of a thread
+//! registers the destructor that adds its last hits, which the standard
+//! library may do with memory from the system allocator, never the global
+//! one.
+//!
 //! The counters in a space's own [`Stats`] are unchanged by the feature;
-//! the space's header grows by one pointer (16 bytes with padding).
+//! the space's header grows by 16 bytes (its site and its entry).
+//!
+//! # Next to `dhat` and `assert_no_alloc`
+//!
+//! Two crates are the usual way to look at a program's allocations.
+//! [`dhat`](https://docs.rs/dhat) is installed as the global allocator (it
+//! wraps the system's) and records every heap block with the backtrace
+//! that allocated it, to be browsed in DHAT's viewer; its testing mode
+//! asserts on the heap's statistics (blocks and bytes allocated in total,
+//! live, at the peak) after a piece of code ran.
+//! [`assert_no_alloc`](https://docs.rs/assert_no_alloc) is a global
+//! allocator too: while a closure passed to its `assert_no_alloc` runs, an
+//! allocation or a free on that thread aborts the program, or only prints a
+//! warning with its `warn_*` features; by default its release builds do not
+//! check.
+//!
+//! Those tools see allocations, wherever they come from, and nothing of the
+//! futures that did not allocate. This profile sees only this crate's
+//! lends, but all of them, hits included, and adds what sizing a slot
+//! needs:
+//!
+//! - the sizes of every future offered at a site, by size class: the
+//!   smallest class that would have held 90, 99 or 100 % of them
+//!   ([`Stats::smallest_class`]), which a count of allocations cannot give
+//!   (the futures that fit allocate nothing, so they are never seen);
+//! - why each fallback happened (too large, too aligned, no space), and
+//!   fallbacks that allocate nothing (a future handed on to the next slot or
+//!   to an arena, or refused by `try_emplace`) next to those that do;
+//! - the site as the line that lent the space, where the slot's size is
+//!   chosen, rather than a backtrace through this crate into the callee;
+//! - no global allocator to install, and a [`deny_fallbacks`] failure that
+//!   is an ordinary panic, raised before the future is placed, naming the
+//!   site and both sizes.
+//!
+//! Use `dhat` or `assert_no_alloc` instead to find allocations this crate
+//! does not make (in the futures' bodies, in the callee's own code), to
+//! measure bytes and the heap's peak, or to prove that a whole scope
+//! allocates nothing: [`deny_fallbacks`] covers only the fallbacks of
+//! stackslot's spaces.
 
 extern crate alloc;
 extern crate std;
@@ -65,7 +117,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
 use core::panic::Location;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 use crate::space::{BUCKETS, FallbackReason, SpaceInfo, Stats, bucket};
@@ -83,9 +135,41 @@ pub const TABLE_SIZE: usize = 1024;
 /// A call site, as kept by the registry.
 pub(crate) type SiteRef = &'static Location<'static>;
 
-/// The counters of one site, in the registry; a space's header keeps a
-/// reference to those of its site.
-pub(crate) type SiteCounters = Entry;
+/// The counters a space's header counts in: its site's entry in the
+/// registry, or before the space's first lend an entry that belongs to no
+/// site and that [`sites`] never lists.
+///
+/// A `&'static Entry` kept as a pointer: a header is made in `const`
+/// contexts (`Slot::new`), whose values may not hold a reference to a
+/// `static` with interior mutability.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SiteCounters(NonNull<Entry>);
+
+// SAFETY: the pointer is a `&'static Entry` (see `get`), and `Entry` is
+// `Sync` (atomics only), so a shared `&'static Entry` may go to and be used
+// from any thread.
+unsafe impl Send for SiteCounters {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for SiteCounters {}
+
+/// The entry of no site: counted in, never listed.
+static UNATTRIBUTED: Entry = Entry::new();
+
+impl SiteCounters {
+    /// The counters of a space not lent yet.
+    // SAFETY: made from a pointer to a `static`, so not null.
+    pub(crate) const UNATTRIBUTED: Self =
+        SiteCounters(unsafe { NonNull::new_unchecked((&raw const UNATTRIBUTED).cast_mut()) });
+
+    /// The entry counted in.
+    #[inline(always)]
+    pub(crate) fn get(self) -> &'static Entry {
+        // SAFETY: the pointer is made from a `&'static Entry`: the
+        // registry's (`counters`) or `UNATTRIBUTED`'s; an `Entry` is only
+        // ever shared.
+        unsafe { self.0.as_ref() }
+    }
+}
 
 /// The counters of one site.
 #[derive(Debug)]
@@ -113,22 +197,37 @@ impl Entry {
         }
     }
 
-    /// Counts one emplacement of a `F`; `fallback` is `None` for a hit.
+    /// Counts one emplacement of a `F` in a space's header; `fallback` is
+    /// `None` for a hit, which is counted on this thread first
+    /// ([`Pending`]): no atomic read-modify-write on the path of a hit.
     #[inline(always)]
-    pub(crate) fn record<F>(&self, fallback: Option<FallbackReason>) {
-        self.record_size(size_of::<F>(), const { bucket(size_of::<F>()) }, fallback);
+    pub(crate) fn record<F>(&'static self, fallback: Option<FallbackReason>) {
+        let bucket = const { bucket(size_of::<F>()) };
+        match fallback {
+            None => {
+                self.note_size(size_of::<F>());
+                count_hit(&self.by_class[bucket]);
+            }
+            Some(_) => self.record_size(size_of::<F>(), bucket, fallback),
+        }
     }
 
     #[inline(always)]
     fn record_size(&self, size: usize, bucket: usize, fallback: Option<FallbackReason>) {
         self.by_class[bucket].fetch_add(1, Relaxed);
-        // Mostly a plain load: the largest size rarely changes.
-        if size > self.largest.load(Relaxed) {
-            self.largest.fetch_max(size, Relaxed);
-        }
+        self.note_size(size);
         match fallback {
             None => {}
             Some(reason) => self.record_fallback(reason),
+        }
+    }
+
+    /// Keeps `size` if it is the largest so far.
+    #[inline(always)]
+    fn note_size(&self, size: usize) {
+        // Mostly a plain load: the largest size rarely changes.
+        if size > self.largest.load(Relaxed) {
+            self.largest.fetch_max(size, Relaxed);
         }
     }
 
@@ -240,6 +339,8 @@ impl<const N: usize> Registry<N> {
     }
 
     fn reset(&self) {
+        // This thread's pending hits were counted before the reset.
+        PENDING.with(Pending::discard);
         for entry in &self.entries {
             entry.reset();
         }
@@ -247,6 +348,7 @@ impl<const N: usize> Registry<N> {
     }
 
     fn sites(&self) -> Vec<Site> {
+        flush_pending();
         let mut sites: Vec<Site> = self
             .entries
             .iter()
@@ -274,13 +376,114 @@ static REGISTRY: Registry<TABLE_SIZE> = Registry::new();
 /// for a hit.
 #[inline(always)]
 pub(crate) fn record<F>(site: SiteRef, fallback: Option<FallbackReason>) {
-    counters(site).record::<F>(fallback);
+    REGISTRY
+        .entry(site)
+        .record_size(size_of::<F>(), const { bucket(size_of::<F>()) }, fallback);
+}
+
+/// How many hits a thread counts before it adds them to the registry.
+const PENDING_MAX: u64 = 64;
+
+/// Hits counted on this thread and not yet added to the registry: those of
+/// one counter (a site's size class) at a time. They are added when the
+/// thread counts a hit in another counter or reaches [`PENDING_MAX`], when
+/// a slot or a heap slot is dropped, when the thread reads the registry
+/// ([`sites`]), and when the thread ends.
+struct Pending {
+    /// The counter of the pending hits, if any.
+    counter: Cell<Option<&'static AtomicU64>>,
+    /// How many more hits may be pending: `PENDING_MAX` minus their number.
+    left: Cell<u64>,
+}
+
+impl Pending {
+    /// Counts one hit in `counter`.
+    #[inline(always)]
+    fn add(&self, counter: &'static AtomicU64) {
+        if self.counter.get().is_some_and(|c| ptr::eq(c, counter)) {
+            let left = self.left.get() - 1;
+            self.left.set(left);
+            if left == 0 {
+                self.flush();
+            }
+        } else {
+            self.switch_to(counter);
+        }
+    }
+
+    /// Adds the pending hits, then counts one in `counter`: pending, unless
+    /// the thread is ending (then at once).
+    #[cold]
+    #[inline(never)]
+    fn switch_to(&self, counter: &'static AtomicU64) {
+        self.flush();
+        // The first time, registers the flush at the thread's end.
+        if FLUSH_AT_EXIT.try_with(|_| ()).is_ok() {
+            self.counter.set(Some(counter));
+            self.left.set(PENDING_MAX - 1);
+        } else {
+            self.counter.set(None);
+            counter.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Adds the pending hits to their counter.
+    #[cold]
+    #[inline(never)]
+    fn flush(&self) {
+        let count = PENDING_MAX - self.left.replace(PENDING_MAX);
+        if let Some(counter) = self.counter.get() {
+            if count > 0 {
+                counter.fetch_add(count, Relaxed);
+            }
+        }
+    }
+
+    /// Drops the pending hits.
+    fn discard(&self) {
+        self.left.set(PENDING_MAX);
+    }
+}
+
+/// Flushes this thread's [`Pending`] hits when the thread ends. Kept apart
+/// from them so that counting a hit does not check whether the thread's
+/// destructors were registered: only [`Pending::switch_to`] touches it.
+struct FlushAtExit;
+
+impl Drop for FlushAtExit {
+    fn drop(&mut self) {
+        flush_pending();
+    }
+}
+
+std::thread_local! {
+    /// Without drop glue, so always accessible, even while the thread ends.
+    static PENDING: Pending = const {
+        Pending {
+            counter: Cell::new(None),
+            left: Cell::new(PENDING_MAX),
+        }
+    };
+    static FLUSH_AT_EXIT: FlushAtExit = const { FlushAtExit };
+}
+
+/// Counts a hit in `counter`, on this thread first.
+#[inline(always)]
+fn count_hit(counter: &'static AtomicU64) {
+    PENDING.with(|pending| pending.add(counter));
+}
+
+/// Adds the hits this thread counted to the registry (a slot or heap slot
+/// that is dropped calls it, so that its hits are in the registry when the
+/// code that used it is done, on whatever thread).
+pub(crate) fn flush_pending() {
+    PENDING.with(Pending::flush);
 }
 
 /// The counters of `site`, claimed now if it has none yet.
 #[inline]
-pub(crate) fn counters(site: SiteRef) -> &'static SiteCounters {
-    REGISTRY.entry(site)
+pub(crate) fn counters(site: SiteRef) -> SiteCounters {
+    SiteCounters(NonNull::from(REGISTRY.entry(site)))
 }
 
 /// Counts a fallback at `site` that allocated from the global heap.
@@ -462,6 +665,10 @@ impl Site {
 /// Every site counted so far (since the last [`reset`]), in no particular
 /// order; sites with nothing counted are left out.
 ///
+/// Exact for this thread's lends, and for other threads' once their slots
+/// are dropped; see the module's docs ("How it counts") for the hits other
+/// threads may still hold.
+///
 /// Allocates the vector; counting itself never allocates.
 ///
 /// # Example
@@ -481,7 +688,8 @@ pub fn sites() -> Vec<Site> {
 /// Sets every site's counters back to zero (the sites keep their entries).
 ///
 /// Not atomic with respect to lends on other threads: an emplacement
-/// counted meanwhile may be partly kept.
+/// counted meanwhile may be partly kept, and so may hits they have not
+/// added to the table yet (see the module's docs, "How it counts").
 ///
 /// # Example
 ///

@@ -306,6 +306,64 @@ fn hits_allocate_nothing_with_the_profile_on() {
 }
 
 #[test]
+fn a_slot_made_in_a_const_counts_at_its_site() {
+    // Before its first lend, a header counts in an entry of no site, which
+    // a `const` may hold: the slot is then lent and counted as any other.
+    let _lock = serialize();
+    let mut slot = pin!(const { Slot::<64>::new() });
+    let line = line!() + 2;
+    for _ in 0..3 {
+        drop(slot.as_mut().or_box().emplace(Exact::<24>::new()));
+    }
+    let site = site_at(line);
+    assert_eq!(site.stats().hits(), 3);
+    assert_eq!(site.stats().largest_future(), 24);
+    assert_eq!(slot.stats().hits(), 3);
+}
+
+#[test]
+fn a_thread_adds_its_hits_when_it_ends_and_in_batches_while_it_lends() {
+    let _lock = serialize();
+    let line = line!() + 6;
+    // The slot outlives the thread that lent it: its hits are added when
+    // that thread ends.
+    let slot = std::thread::spawn(|| {
+        let mut slot = Box::pin(Slot::<64>::new());
+        for _ in 0..N {
+            drop(slot.as_mut().or_box().emplace(Exact::<8>::new()));
+        }
+        slot
+    })
+    .join()
+    .unwrap();
+    assert_eq!(site_at(line).stats().hits(), N);
+    drop(slot);
+
+    // While a thread keeps lending, at most 63 of its hits are missing.
+    let (lent, read) = std::sync::mpsc::channel();
+    let (done, finish) = std::sync::mpsc::channel::<()>();
+    let line = line!() + 4;
+    let lender = std::thread::spawn(move || {
+        let mut slot = pin!(Slot::<64>::new());
+        for _ in 0..N {
+            drop(slot.as_mut().or_box().emplace(Exact::<8>::new()));
+        }
+        lent.send(()).unwrap();
+        finish.recv().unwrap();
+    });
+    read.recv().unwrap();
+    // The site has no row yet while every hit is pending (N < 64).
+    let hits: u64 = sites_at(line).iter().map(|site| site.stats().hits()).sum();
+    assert!(
+        (N.saturating_sub(63)..=N).contains(&hits),
+        "{hits} of {N} hits"
+    );
+    done.send(()).unwrap();
+    lender.join().unwrap();
+    assert_eq!(site_at(line).stats().hits(), N);
+}
+
+#[test]
 fn eight_threads_at_one_site_merge_exactly() {
     let _lock = serialize();
     const THREADS: u64 = 8;

@@ -60,11 +60,11 @@ pub struct Header {
     /// The call site of the last lend (`None` before the first).
     #[cfg(feature = "profile")]
     site: Option<crate::profile::SiteRef>,
-    /// The registry's counters of `site`, found at the first emplacement
-    /// after the site changed: a loop that lends one slot at one line looks
-    /// its site up once.
+    /// The registry's counters of `site`, looked up when the site changes:
+    /// a loop that lends one slot at one line looks its site up once, and
+    /// an emplacement finds its counters with one load.
     #[cfg(feature = "profile")]
-    counters: Option<&'static crate::profile::SiteCounters>,
+    counters: crate::profile::SiteCounters,
 }
 
 // SAFETY: `repr(C)`, and the first field is the `Occupancy`.
@@ -124,7 +124,7 @@ impl Header {
             #[cfg(feature = "profile")]
             site: None,
             #[cfg(feature = "profile")]
-            counters: None,
+            counters: crate::profile::SiteCounters::UNATTRIBUTED,
         }
     }
 
@@ -156,15 +156,10 @@ impl Header {
         }
         #[cfg(feature = "profile")]
         {
-            // SAFETY: as above; the `&mut Header` lives only for this block.
-            let header = unsafe { &mut *this.as_ptr() };
-            if let Some(site) = header.site {
-                let counters = match header.counters {
-                    Some(counters) => counters,
-                    None => *header.counters.insert(crate::profile::counters(site)),
-                };
-                counters.record::<F>(fallback);
-            }
+            // SAFETY: as above; the read ends before the counting.
+            unsafe { (*this.as_ptr()).counters }
+                .get()
+                .record::<F>(fallback);
         }
     }
 
@@ -181,7 +176,7 @@ impl Header {
         // Mostly the same site as last time: then the counters stay.
         if !header.site.is_some_and(|last| core::ptr::eq(last, site)) {
             header.site = Some(site);
-            header.counters = None;
+            header.counters = crate::profile::counters(site);
         }
     }
 

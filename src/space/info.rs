@@ -157,7 +157,9 @@ impl SpaceInfo {
     /// Whether there is a space at all (false for [`SpaceInfo::none`]).
     #[inline(always)]
     pub(crate) const fn has_space(self) -> bool {
-        self.align() != 0
+        // The alignment code is 0 only without a space: one test of the
+        // word, not a decoded alignment.
+        self.0 & (((1 << ALIGN_BITS) - 1) << ALIGN_SHIFT) != 0
     }
 
     /// What happens to a future that does not fit.
@@ -243,11 +245,14 @@ impl SpaceInfo {
         if !self.has_space() {
             Some(FallbackReason::NoSpace)
         } else {
+            // A space is aligned to at least `MIN_SPACE_ALIGN`: saying so
+            // lets the alignment check of the usual future (aligned to 16
+            // or less) fold away, as it does in `fits`.
             misfit(
                 size_of::<F>(),
                 align_of::<F>(),
                 self.capacity(),
-                self.align(),
+                self.align().max(MIN_SPACE_ALIGN),
             )
         }
     }
@@ -266,6 +271,7 @@ mod tests {
                 assert_eq!(info.align(), align);
                 assert_eq!(info.fallback(), Fallback::StackOnly);
                 assert_eq!(info.counts(), counts);
+                assert!(info.has_space());
                 assert!(info.to_word() <= crate::block::Occupancy::MAX_WORD);
                 assert!(SpaceInfo::from_word(info.to_word()) == info);
             }
@@ -304,7 +310,20 @@ mod tests {
         struct Align32;
         assert!(!info.fits::<Align32>());
         assert_eq!(info.misfit::<Align32>(), Some(FallbackReason::Alignment));
-        assert!(SpaceInfo::new(32, 32, Fallback::StackOnly).fits::<Align32>());
+        let aligned = SpaceInfo::new(32, 32, Fallback::StackOnly);
+        assert!(aligned.fits::<Align32>());
+        assert_eq!(aligned.misfit::<Align32>(), None);
+        #[repr(align(64))]
+        struct Align64<T>(T);
+        assert_eq!(
+            aligned.misfit::<Align64<()>>(),
+            Some(FallbackReason::Alignment)
+        );
+        assert_eq!(
+            aligned.misfit::<Align64<u8>>(),
+            Some(FallbackReason::Size),
+            "too large and too aligned: the size first"
+        );
     }
 
     #[test]

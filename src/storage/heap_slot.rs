@@ -383,6 +383,8 @@ impl Drop for HeapSlot {
             .occupancy()
             .assert_vacant(STORAGE, Event::Drop);
         self.free_buffer();
+        #[cfg(feature = "profile")]
+        crate::profile::flush_pending();
     }
 }
 

@@ -579,6 +579,8 @@ impl<const N: usize, A: Alignment, C: Counting> Drop for Slot<N, A, C> {
     /// lives in the slot (see the type's docs).
     fn drop(&mut self) {
         self.assert_vacant(Event::Drop);
+        #[cfg(feature = "profile")]
+        crate::profile::flush_pending();
     }
 }
 
