@@ -238,7 +238,7 @@ pub use storage::Arena;
 pub use storage::HeapSlot;
 #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 pub use storage::SideStack;
-pub use storage::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
+pub use storage::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512, SlotCall};
 pub use strategy::{Adapter, Strategy};
 #[cfg(feature = "futures")]
 pub use stream::{LocalSlotStream, SlotStream};

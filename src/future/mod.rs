@@ -6,5 +6,6 @@ mod handle;
 mod raw;
 mod vtable;
 
+pub(crate) use handle::Erased;
 pub use handle::{LocalSlotFuture, SlotFuture};
-pub(crate) use raw::{RawFuture, Reservation};
+pub(crate) use raw::{Eager, RawFuture, Reservation};

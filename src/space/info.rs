@@ -6,7 +6,8 @@
 //!
 //! | bits | content |
 //! | --- | --- |
-//! | 0..4 | [`Fallback`] (8 of its 16 values are used: room for new storages) |
+//! | 0..3 | [`Fallback`] (7 of its 8 values are used) |
+//! | 3 | eager: the space is lent by `Slot::call`, whose poll context the header's link holds while the callee runs |
 //! | 4..9 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
 //! | 9.. | room: capacity + 1, 0 when there is no space |
 //!
@@ -50,8 +51,10 @@ pub(crate) enum Fallback {
     SideStackOrBox = 6,
 }
 
-const FALLBACK_BITS: u32 = 4;
-const ALIGN_SHIFT: u32 = FALLBACK_BITS;
+const FALLBACK_BITS: u32 = 3;
+/// The eager bit: set only by `Slot::call` (see [`SpaceInfo::eager`]).
+const EAGER: usize = 1 << FALLBACK_BITS;
+const ALIGN_SHIFT: u32 = FALLBACK_BITS + 1;
 const ALIGN_BITS: u32 = 5;
 const ROOM_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
 
@@ -79,6 +82,20 @@ impl SpaceInfo {
         );
         let align_code = align.trailing_zeros() as usize + 1;
         SpaceInfo((capacity + 1) << ROOM_SHIFT | align_code << ALIGN_SHIFT | fallback as usize)
+    }
+
+    /// The same space, lent by `Slot::call`: while the callee runs, the
+    /// header's link holds the caller's poll context (or null once it was
+    /// used or the call returned), and a future placed in the space is
+    /// polled at once (docs/ARCHITECTURE.md, "The eager path").
+    pub(crate) const fn eager(self) -> Self {
+        SpaceInfo(self.0 | EAGER)
+    }
+
+    /// Whether the space was lent by `Slot::call` (see [`SpaceInfo::eager`]).
+    #[inline(always)]
+    pub(crate) const fn is_eager(self) -> bool {
+        self.0 & EAGER != 0
     }
 
     /// No space at all: nothing fits, not even a zero-sized future.
@@ -197,8 +214,14 @@ mod tests {
     #[test]
     fn the_word_is_laid_out_as_documented() {
         // room 65 from bit 9, align code log2(16) + 1 = 5 from bit 4, tag 1.
-        let word = SpaceInfo::new(64, 16, Fallback::StackOnly).to_word();
+        let info = SpaceInfo::new(64, 16, Fallback::StackOnly);
+        let word = info.to_word();
         assert_eq!(word, (65 << 9) | (5 << 4) | 1);
+        assert!(!info.is_eager());
+        assert_eq!(info.eager().to_word(), word | 1 << 3);
+        assert!(info.eager().is_eager());
+        assert_eq!(info.eager().fallback(), Fallback::StackOnly);
+        assert_eq!(info.eager().capacity(), 64);
         assert_eq!(SpaceInfo::from_word(word).capacity(), 64);
         assert_eq!(MAX_CAPACITY, (usize::MAX >> 9) - 1);
         assert_eq!(SpaceInfo::none(Fallback::Next).to_word(), 3);

@@ -4,6 +4,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::task::Context;
 
 use crate::future::RawFuture;
 use crate::future::Reservation;
@@ -493,9 +494,67 @@ impl<'s> Scratch<'s> {
     pub(crate) fn emplace_raw<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
         match self.space_for::<F>() {
             // SAFETY: the space of this scratch, which `F` fits.
-            Some(space) => unsafe { Self::reserve_in::<F>(space) }.fill(f),
+            Some(space) => unsafe { self.fill_space(space, f) },
             None => self.reserve_elsewhere::<F>().fill(f),
         }
+    }
+
+    /// Places `f` in the space, which it fits, and polls it at once when
+    /// the space was lent by `Slot::call`.
+    ///
+    /// # Safety
+    ///
+    /// `space` is this scratch's space, and `F` fits it.
+    #[inline(always)]
+    unsafe fn fill_space<F: Future + 's>(
+        &self,
+        space: NonNull<Header>,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
+        // SAFETY: the space of this scratch, which `F` fits (contract).
+        let mut raw = unsafe { Self::reserve_in::<F>(space) }.fill(f);
+        if self.info.is_eager() {
+            // SAFETY: `raw` was just filled with a `F` in this space.
+            unsafe { self.poll_eagerly::<F>(space, &mut raw) };
+        }
+        raw
+    }
+
+    /// The eager path (docs/ARCHITECTURE.md, "The eager path"): polls the
+    /// `F` just placed in the space with the context of the `Slot::call`
+    /// that lent it, through a direct call; on `Ready`, the future is
+    /// dropped and its output kept in the space, in the handle. Does
+    /// nothing when the output does not fit the space or the context is
+    /// gone (the call's poll returned).
+    ///
+    /// # Safety
+    ///
+    /// `raw` was filled with a `F` in `space`, this scratch's space, and
+    /// has not been polled.
+    #[inline(always)]
+    unsafe fn poll_eagerly<F: Future + 's>(
+        &self,
+        space: NonNull<Header>,
+        raw: &mut RawFuture<'s, F::Output>,
+    ) {
+        if !self.info.fits::<F::Output>() {
+            return;
+        }
+        // SAFETY: the space's live header, exclusively borrowed for `'s`;
+        // no reference to it exists during this call.
+        let link = unsafe { Header::link(space) };
+        let Some(cx) = NonNull::new(link.ptr.cast_mut().cast::<Context<'_>>()) else {
+            return;
+        };
+        // SAFETY: an eager space's non-null link is the `&mut Context` of
+        // the `Slot::call` poll that is running the callee now (it clears
+        // the link before it returns or unwinds), which does not use it
+        // until the callee returns; the scratch allows one emplacement, so
+        // this is the context's only use.
+        let cx = unsafe { &mut *cx.as_ptr() };
+        // SAFETY: `raw` holds a `F` in a block headed by a `Header`, not
+        // polled yet (contract); its output fits the space (checked above).
+        unsafe { raw.poll_eagerly::<F, Header>(cx) };
     }
 
     /// A reservation for a `F`: in the space when it fits, otherwise as the
@@ -581,6 +640,10 @@ impl<'s> Scratch<'s> {
         self,
         f: F,
     ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+        if let Some(space) = self.space_for::<F>() {
+            // SAFETY: the space of this scratch, which `F` fits.
+            return Ok(unsafe { self.fill_space(space, f) });
+        }
         match self.try_reserve::<F>() {
             Ok(reservation) => Ok(reservation.fill(f)),
             Err(space) => Err(Overflow::new(f, space)),
