@@ -364,7 +364,10 @@ fn hits_allocate_nothing() {
         for i in 0..10 {
             sum += run(&mut slot.as_mut().call(|s| tracked(&probe, i, s)), 1);
             sum += run(&mut slot.as_mut().call(|s| pending_once(&probe, i, s)), 2);
-            sum += run(&mut slot.as_mut().call_stack_only(|s| tracked(&probe, i, s)), 1);
+            sum += run(
+                &mut slot.as_mut().call_stack_only(|s| tracked(&probe, i, s)),
+                1,
+            );
         }
         sum
     });

@@ -63,6 +63,14 @@ impl<'s, F: Future + 's> Reservation<'s, F> {
     }
 }
 
+/// The data pointer of a completed handle whose future lived in the
+/// caller's space (never dereferenced; `NonNull::dangling()`, 1, stands for
+/// one that did not).
+const DONE_INLINE: NonNull<u8> = match NonNull::new(core::ptr::without_provenance_mut(2)) {
+    Some(ptr) => ptr,
+    None => unreachable!(),
+};
+
 /// An erased future borrowed for `'s`: a data pointer and a vtable, like
 /// `dyn* Future`. Neither `Send` nor `Sync`: the public handles decide.
 pub(crate) struct RawFuture<'s, T> {
@@ -96,11 +104,12 @@ impl<T> RawFuture<'_, T> {
         F: Future<Output = T>,
         H: BlockHeader,
     {
+        let block = self.data;
         // SAFETY: the vtable's `poll` is this one (contract).
         match unsafe { self.poll_with(InSpace::<F, H>::poll, cx) } {
             // SAFETY: the future is gone (`Ready`), and the block has room
             // for its output (contract).
-            Poll::Ready(output) => unsafe { self.keep_output::<H>(output) },
+            Poll::Ready(output) => unsafe { self.keep_output::<H>(block, output) },
             Poll::Pending => self.vtable = &InSpace::<F, H>::POLLED,
         }
     }
@@ -148,28 +157,34 @@ impl<T> RawFuture<'_, T> {
         output
     }
 
-    /// Switches to the `Done` vtable of the same placement.
+    /// Switches to the `Done` vtable. The data pointer, unused from now on,
+    /// keeps whether the future lived in the caller's space (for
+    /// [`is_inline`](RawFuture::is_inline)): one `Done` vtable, whose drop
+    /// is known to do nothing where the handle is dropped after its last
+    /// poll, rather than one per placement, chosen at run time.
     #[inline(always)]
     fn complete(&mut self) {
-        self.vtable = if self.vtable.inline {
-            &Done::<T>::INLINE
+        self.data = if self.vtable.inline {
+            DONE_INLINE
         } else {
-            &Done::<T>::OUTSIDE
+            NonNull::dangling()
         };
+        self.vtable = &Done::<T>::VTABLE;
     }
 
-    /// Keeps `output`, the output of the future that just completed in this
-    /// handle's block, in that block: the handle becomes a [`Ready`] one,
-    /// whose poll returns it (and whose drop drops it).
+    /// Keeps `output`, the output of the future that just completed in
+    /// `block`, in that block: the handle becomes a [`Ready`] one, whose
+    /// poll returns it (and whose drop drops it).
     ///
     /// # Safety
     ///
-    /// The handle completed (its future is gone) in a block headed by an
+    /// The handle completed (its future is gone) in `block`, headed by an
     /// `H` that has room for a `T` at `future_offset::<T, H>()`, aligned.
     #[inline(always)]
-    unsafe fn keep_output<H: BlockHeader>(&mut self, output: T) {
+    unsafe fn keep_output<H: BlockHeader>(&mut self, block: NonNull<u8>, output: T) {
         // SAFETY: room for the output, and nothing lives there (contract).
-        unsafe { Ready::<T, H>::write(self.data, output) };
+        unsafe { Ready::<T, H>::write(block, output) };
+        self.data = block;
         self.vtable = &Ready::<T, H>::VTABLE;
     }
 
@@ -195,7 +210,11 @@ impl<T> RawFuture<'_, T> {
 
     #[inline(always)]
     pub(crate) fn is_inline(&self) -> bool {
-        self.vtable.inline
+        if self.vtable.terminated {
+            self.data == DONE_INLINE
+        } else {
+            self.vtable.inline
+        }
     }
 
     #[inline(always)]

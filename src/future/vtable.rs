@@ -38,7 +38,8 @@ pub(crate) struct VTable<T> {
     pub(crate) unwound: Option<unsafe fn(NonNull<u8>) -> bool>,
     /// Where the future starts, from the data pointer.
     pub(crate) offset: usize,
-    /// Whether the future lives in the caller's space.
+    /// Whether the future lives in the caller's space (for a `Done`
+    /// vtable, the handle's data pointer says).
     pub(crate) inline: bool,
     /// Whether the future already completed.
     pub(crate) terminated: bool,
@@ -229,25 +230,23 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     }
 }
 
-/// Stands in for a future that returned `Ready`: polling panics, dropping
-/// does nothing, and `inline` still tells where the future lived.
+/// Stands in for a future that returned `Ready`: polling panics, and
+/// dropping does nothing. Where the future lived is kept in the handle's
+/// data pointer (`RawFuture::complete`), not here: one vtable per output
+/// type, so that a handle dropped right after its last poll drops nothing,
+/// visibly to the compiler.
 pub(crate) struct Done<T>(PhantomData<fn() -> T>);
 
 impl<T> Done<T> {
-    pub(crate) const INLINE: VTable<T> = Self::vtable(true);
-    pub(crate) const OUTSIDE: VTable<T> = Self::vtable(false);
-
-    const fn vtable(inline: bool) -> VTable<T> {
-        VTable {
-            poll: poll_after_completion,
-            drop: None,
-            unwound: None,
-            offset: 0,
-            inline,
-            terminated: true,
-            eager: Eager::NotPolled,
-        }
-    }
+    pub(crate) const VTABLE: VTable<T> = VTable {
+        poll: poll_after_completion,
+        drop: None,
+        unwound: None,
+        offset: 0,
+        inline: false,
+        terminated: true,
+        eager: Eager::NotPolled,
+    };
 }
 
 /// The output of a future that completed when it was polled eagerly

@@ -249,24 +249,22 @@ impl<'s, F, H> SlotCall<'s, F, H> {
             let _lent = Lent(space);
             f(scratch)
         };
-        let mut handle = handle;
-        match handle.raw().eager() {
+        let eager = handle.raw().eager();
+        if eager == Eager::Ready {
             // SAFETY: a ready handle's output is in a slot's block, headed
             // by a `Header` (only a slot lends an eager space).
-            Eager::Ready => Poll::Ready(unsafe { handle.into_raw().take_output::<Header>() }),
-            // Polled with `cx` already.
-            Eager::Pending => {
-                self.state = State::Awaiting(handle);
-                Poll::Pending
-            }
-            Eager::NotPolled => {
-                let output = Pin::new(&mut handle).poll(cx);
-                if output.is_pending() {
-                    self.state = State::Awaiting(handle);
-                }
-                output
+            return Poll::Ready(unsafe { handle.into_raw().take_output::<Header>() });
+        }
+        let mut handle = handle;
+        // Not polled with `cx` yet (`Eager::Pending`: polled, pending).
+        if eager == Eager::NotPolled {
+            let output = Pin::new(&mut handle).poll(cx);
+            if output.is_ready() {
+                return output;
             }
         }
+        self.state = State::Awaiting(handle);
+        Poll::Pending
     }
 
     #[inline(always)]
