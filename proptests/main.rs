@@ -25,6 +25,7 @@ mod support;
 
 mod alignment;
 mod allocation;
+mod call;
 mod drops;
 mod grid;
 mod model;
