@@ -718,6 +718,12 @@ impl<'s> Scratch<'s> {
         }
     }
 
+    /// Whether the space was lent by `Slot::call` (or a stream) with the
+    /// caller's context (docs/ARCHITECTURE.md, "The eager path").
+    pub(crate) fn is_eager(&self) -> bool {
+        self.info.is_eager()
+    }
+
     /// The header of the lent space (dangling for [`Scratch::boxed`]).
     pub(crate) fn space(&self) -> NonNull<Header> {
         self.space

@@ -215,6 +215,48 @@ impl Drop for Lent {
     }
 }
 
+/// Calls `f` with `scratch`, a scratch with the eager bit over a slot's
+/// space, while the space's link holds `cx`; then gives the output that the
+/// eager poll kept, or polls the handle `f` returned unless the eager poll
+/// already did. `Err` is the pending handle, to poll on the next wake.
+///
+/// `Slot::call` and the streams (`SlotStream`, `LocalSlotStream`) share it.
+#[inline(always)]
+pub(crate) fn call_eagerly<'s, 'h, T: 'h, H>(
+    scratch: Scratch<'s>,
+    cx: &mut Context<'_>,
+    f: impl FnOnce(Scratch<'s>) -> H,
+) -> Result<T, H>
+where
+    H: Erased<'h, T>,
+{
+    debug_assert!(scratch.is_eager());
+    let space = scratch.space();
+    // SAFETY: the scratch's space is a slot's live header, exclusively
+    // borrowed by the scratch, which is not used yet. The link holds the
+    // context only while `f` runs (`Lent`), and a scratch with the eager
+    // bit reads it only while it is not null.
+    unsafe { Header::set_context(space, core::ptr::from_mut(cx).cast()) };
+    let handle = {
+        let _lent = Lent(space);
+        f(scratch)
+    };
+    let eager = handle.raw().eager();
+    if eager == Eager::Ready {
+        // SAFETY: a ready handle's output is in a slot's block, headed by a
+        // `Header` (only a slot lends an eager space).
+        return Ok(unsafe { handle.into_raw().take_output::<Header>() });
+    }
+    let mut handle = handle;
+    // Not polled with `cx` yet (`Eager::Pending`: polled, pending).
+    if eager == Eager::NotPolled {
+        if let Poll::Ready(output) = Pin::new(&mut handle).poll(cx) {
+            return Ok(output);
+        }
+    }
+    Err(handle)
+}
+
 impl<'s, F, H> SlotCall<'s, F, H> {
     /// The first poll: lends the slot with `cx` to `f`, and takes the
     /// output the eager path kept, or polls the handle `f` returned unless
@@ -240,31 +282,14 @@ impl<'s, F, H> SlotCall<'s, F, H> {
         // SAFETY: the space is the slot's, vacant (checked above) and
         // exclusively borrowed for `'s`, as `Slot::lend` argues; the slot
         // checks its occupancy again before it is lent again or dropped.
-        // The link holds the context only while `f` runs (`Lent`), and a
-        // scratch with the eager bit reads it only while it is not null.
         let scratch = unsafe { Scratch::from_space(space, self.info) };
-        // SAFETY: the slot's live header, not borrowed now.
-        unsafe { Header::set_context(space, core::ptr::from_mut(cx).cast()) };
-        let handle = {
-            let _lent = Lent(space);
-            f(scratch)
-        };
-        let eager = handle.raw().eager();
-        if eager == Eager::Ready {
-            // SAFETY: a ready handle's output is in a slot's block, headed
-            // by a `Header` (only a slot lends an eager space).
-            return Poll::Ready(unsafe { handle.into_raw().take_output::<Header>() });
-        }
-        let mut handle = handle;
-        // Not polled with `cx` yet (`Eager::Pending`: polled, pending).
-        if eager == Eager::NotPolled {
-            let output = Pin::new(&mut handle).poll(cx);
-            if output.is_ready() {
-                return output;
+        match call_eagerly(scratch, cx, f) {
+            Ok(output) => Poll::Ready(output),
+            Err(handle) => {
+                self.state = State::Awaiting(handle);
+                Poll::Pending
             }
         }
-        self.state = State::Awaiting(handle);
-        Poll::Pending
     }
 
     #[inline(always)]

@@ -15,6 +15,8 @@ mod slot;
 #[cfg(feature = "bumpalo")]
 pub use arena::Arena;
 pub use call::SlotCall;
+#[cfg(feature = "futures")]
+pub(crate) use call::call_eagerly;
 #[cfg(feature = "alloc")]
 pub(crate) use heap_block::HeapBlock;
 #[cfg(feature = "alloc")]
