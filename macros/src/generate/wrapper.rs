@@ -194,7 +194,7 @@ fn method(
         .iter()
         .map(|arg| typed_arg(arg, Some(&mut replace)))
         .collect();
-    let names = method.args.iter().map(|arg| &arg.name);
+    let names: Vec<_> = method.args.iter().map(|arg| &arg.name).collect();
     let mut output = method.output.clone();
     replace.visit_type_mut(&mut output);
     let handle = slot_future(model, s, &output);
@@ -257,8 +257,8 @@ fn method(
             let target = #target_ref;
             let call = move |#scratch| -> #handle {
                 // Moved out of the closure (`FnOnce`): the future borrows
-                // the target for `'s`, not the closure.
-                let target = target;
+                // the target and the arguments for `'s`, not the closure.
+                let (target, #(#names,)*) = (target, #(#names,)*);
                 <#target as #dyn_name>::#ident(target, #scratch, #(#names),*)
             };
             #call
