@@ -211,45 +211,28 @@ fn call_stack_only_panics_on_a_future_too_large_and_the_slot_stays_usable() {
 }
 
 #[test]
-fn a_panic_in_the_eager_poll_drops_the_future_once_and_frees_the_slot() {
-    let probe = Probe::new();
-    let mut slot = pin!(Slot::<64>::new());
-    let caught = catch_unwind(AssertUnwindSafe(|| {
-        let mut call = slot
-            .as_mut()
-            .call(|s| s.emplace(Tracked::<16>::new(&probe, 1).panic_on_poll()));
-        poll_once(&mut call)
-    }));
-    assert_eq!(
-        panic_message(&*caught.unwrap_err()),
-        "Tracked: panic in poll"
-    );
-    assert_eq!((probe.polls(), probe.drops()), (1, 1));
-    assert!(!slot.is_occupied());
-    let mut call = slot.as_mut().call(|s| tracked(&probe, 2, s));
-    assert_eq!(poll_once(&mut call), Poll::Ready(2));
-    assert_eq!(probe.drops(), 2);
-}
-
-#[test]
-fn a_panic_in_the_drop_after_the_eager_poll_drops_the_future_once() {
-    let probe = Probe::new();
-    let mut slot = pin!(Slot::<64>::new());
-    let caught = catch_unwind(AssertUnwindSafe(|| {
-        let mut call = slot
-            .as_mut()
-            .call(|s| s.emplace(Tracked::<16>::new(&probe, 1).panic_on_drop()));
-        poll_once(&mut call)
-    }));
-    assert_eq!(
-        panic_message(&*caught.unwrap_err()),
-        "Tracked: panic in drop"
-    );
-    assert_eq!((probe.polls(), probe.drops()), (1, 1));
-    assert!(!slot.is_occupied());
-    let mut call = slot.as_mut().call(|s| tracked(&probe, 2, s));
-    assert_eq!(poll_once(&mut call), Poll::Ready(2));
-    assert_eq!(probe.drops(), 2);
+fn a_panic_in_the_eager_poll_or_the_drop_after_it_drops_the_future_once() {
+    type Make = fn(Tracked<16>) -> Tracked<16>;
+    let cases: [(Make, &str); 2] = [
+        (Tracked::panic_on_poll, "Tracked: panic in poll"),
+        (Tracked::panic_on_drop, "Tracked: panic in drop"),
+    ];
+    for (make, message) in cases {
+        let probe = Probe::new();
+        let mut slot = pin!(Slot::<64>::new());
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            let mut call = slot
+                .as_mut()
+                .call(|s| s.emplace(make(Tracked::<16>::new(&probe, 1))));
+            poll_once(&mut call)
+        }));
+        assert_eq!(panic_message(&*caught.unwrap_err()), message);
+        assert_eq!((probe.polls(), probe.drops()), (1, 1), "{message}");
+        assert!(!slot.is_occupied());
+        let mut call = slot.as_mut().call(|s| tracked(&probe, 2, s));
+        assert_eq!(poll_once(&mut call), Poll::Ready(2));
+        assert_eq!(probe.drops(), 2);
+    }
 }
 
 #[test]

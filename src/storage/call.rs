@@ -317,35 +317,28 @@ impl<'s, F, H> SlotCall<'s, F, H> {
     }
 }
 
-impl<'s, F, T> Future for SlotCall<'s, F, SlotFuture<'s, T>>
-where
-    F: FnOnce(Scratch<'s>) -> SlotFuture<'s, T>,
-{
-    type Output = T;
+/// The call awaits either handle.
+macro_rules! call_future {
+    ($handle:ident) => {
+        impl<'s, F, T> Future for SlotCall<'s, F, $handle<'s, T>>
+        where
+            F: FnOnce(Scratch<'s>) -> $handle<'s, T>,
+        {
+            type Output = T;
 
-    /// # Panics
-    ///
-    /// See [`Slot::call`].
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        self.get_mut().poll_call(cx)
-    }
+            /// # Panics
+            ///
+            /// See [`Slot::call`].
+            #[inline]
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+                self.get_mut().poll_call(cx)
+            }
+        }
+    };
 }
 
-impl<'s, F, T> Future for SlotCall<'s, F, LocalSlotFuture<'s, T>>
-where
-    F: FnOnce(Scratch<'s>) -> LocalSlotFuture<'s, T>,
-{
-    type Output = T;
-
-    /// # Panics
-    ///
-    /// See [`Slot::call`].
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        self.get_mut().poll_call(cx)
-    }
-}
+call_future!(SlotFuture);
+call_future!(LocalSlotFuture);
 
 impl<F, H> fmt::Debug for SlotCall<'_, F, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
