@@ -7,7 +7,8 @@
 //! slot, an arena, a side stack of the slot's class) and every placer
 //! (`emplace`, `emplace_local`, `try_emplace`, `try_emplace_local`, and the
 //! adapter strategies `Boxing`, `StackOnly`, `CachedBox`, `Inline`) under
-//! generated schedules of polls, cancellations, leaks, reuse and panics.
+//! generated schedules of polls, cancellations, leaks, reuse and panics;
+//! and `Slot::call` against the plain lend of the same slot class.
 //! Each module is one property; `support` holds the grid, the storages of a
 //! case, the rig that drives them, and the contract they are checked
 //! against. The test futures and the counting allocator are those of the
@@ -25,6 +26,7 @@ mod support;
 
 mod alignment;
 mod allocation;
+mod call;
 mod drops;
 mod grid;
 mod model;

@@ -251,10 +251,16 @@ pub use storage::Arena;
 pub use storage::HeapSlot;
 #[cfg(any(target_has_atomic = "8", feature = "portable-atomic"))]
 pub use storage::SideStack;
-pub use storage::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512};
+pub use storage::{Slot, Slot1K, Slot2K, Slot4K, Slot64, Slot128, Slot256, Slot512, SlotCall};
 pub use strategy::{Adapter, Strategy};
 #[cfg(feature = "futures")]
 pub use stream::{LocalSlotStream, SlotStream};
+
+/// What the code that `#[dyn_trait]` generates names; not part of the API.
+#[doc(hidden)]
+pub mod __macro_support {
+    pub use crate::future::Either;
+}
 
 /// An implementor whose futures use the caller's space when they fit and
 /// otherwise fall back as the caller's scratch allows; see

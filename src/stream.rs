@@ -14,14 +14,15 @@
 
 use core::cell::UnsafeCell;
 use core::fmt;
-use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, ready};
 
 use futures_core::{FusedStream, Stream};
 
 use crate::block::Event;
+use crate::future::Erased;
 use crate::space::SpaceInfo;
+use crate::storage::call_eagerly;
 use crate::{Align16, Alignment, LocalSlotFuture, Scratch, Slot, SlotFuture, Stats};
 
 /// What both streams are: the iterator, the function that calls it, the
@@ -63,39 +64,48 @@ impl<I, F, H, const N: usize, A: Alignment> StreamState<I, F, H, N, A> {
 
     /// Polls the item in flight, first starting one with `start` (which
     /// calls `next` and erases the handle's lifetime) when there is none.
-    fn poll_next<T>(
+    fn poll_next<'h, T: 'h>(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         start: impl for<'a> FnOnce(&mut F, &'a mut I, Scratch<'a>) -> H,
     ) -> Poll<Option<T>>
     where
-        H: Future<Output = Option<T>> + Unpin,
+        H: Erased<'h, Option<T>>,
     {
         // SAFETY: nothing is moved out of the pinned stream: `iter` and
         // `slot`, which the item futures borrow, are only reached in place
         // through their cells below; the other fields are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let handle = match &mut this.in_flight {
-            Some(handle) => handle,
+        let item = match &mut this.in_flight {
+            Some(handle) => ready!(Pin::new(handle).poll(cx)),
             None if this.finished => return Poll::Ready(None),
-            in_flight @ None => {
+            None => {
                 // SAFETY: no handle is in flight, so nothing else borrows
                 // the slot; it is pinned because the stream is, and the
                 // stream only reaches it in place.
                 let slot = unsafe { Pin::new_unchecked(&mut *this.slot.get()) };
                 // Lending checks the slot first: a future that `next` leaked
                 // last time (and that may borrow the iterator) stops the
-                // process before the iterator is touched again.
-                let scratch = slot.lend(this.lend);
+                // process before the iterator is touched again. Lent as
+                // `Slot::call` lends it: an item ready at once is polled by
+                // `next`'s `emplace` (docs/ARCHITECTURE.md, "The eager
+                // path").
+                let scratch = slot.lend(this.lend.eager());
                 #[cfg(feature = "profile")]
                 scratch.attribute_to(this.site);
                 // SAFETY: no handle is in flight and no leaked future
                 // occupies the slot, so nothing else borrows the iterator.
                 let iter = unsafe { &mut *this.iter.get() };
-                in_flight.insert(start(&mut this.next, iter, scratch))
+                let next = &mut this.next;
+                match call_eagerly(scratch, cx, |scratch| start(next, iter, scratch)) {
+                    Ok(item) => item,
+                    Err(handle) => {
+                        this.in_flight = Some(handle);
+                        return Poll::Pending;
+                    }
+                }
             }
         };
-        let item = ready!(Pin::new(handle).poll(cx));
         this.in_flight = None;
         this.finished = item.is_none();
         Poll::Ready(item)

@@ -557,3 +557,20 @@ fn slot_alignment_is_real() {
         .emplace(common::futures::A4096(Tracked::<8>::new(&probe, 1)));
     assert_eq!(run(&mut fut, 1), (1, true));
 }
+
+#[cfg(feature = "alloc")]
+#[test]
+fn call_is_lazy_and_gives_the_output_of_a_future_ready_at_once() {
+    let probe = Probe::new();
+    let mut slot = pin!(Slot::<64>::new());
+    let mut call = slot
+        .as_mut()
+        .call(|s| s.emplace(Tracked::<8>::new(&probe, 5)));
+    assert_eq!(probe.polls(), 0, "nothing before the first poll");
+    let (allocs, output) = count(|| poll_once(&mut call));
+    assert_eq!((output, allocs), (Poll::Ready(5), 0));
+    assert_eq!((probe.polls(), probe.drops()), (1, 1));
+    drop(call);
+    assert_eq!(slot.stats().hits(), 1);
+    assert_impl_all!(stackslot::SlotCall<'static, fn(stackslot::Scratch<'static>) -> stackslot::SlotFuture<'static, u8>, stackslot::SlotFuture<'static, u8>>: Send);
+}

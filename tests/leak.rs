@@ -155,6 +155,29 @@ fn reusing_a_slot_occupied_by_a_leaked_future_aborts() {
     assert!(stderr.contains("Pin's drop guarantee"), "{stderr}");
 }
 
+/// A `Slot::call` future leaked while its callee's future waits in the
+/// slot (polled once, eagerly, pending) leaks that future like any handle.
+#[cfg(all(unix, feature = "alloc"))]
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start processes")]
+fn reusing_a_slot_under_a_leaked_call_future_aborts() {
+    let stderr = run_aborting_child("reusing_a_slot_under_a_leaked_call_future_aborts", || {
+        let probe = Probe::new();
+        let mut slot = pin!(Slot::<64>::new());
+        let mut call = slot
+            .as_mut()
+            .call(|s| s.emplace(Tracked::<8>::new(&probe, 1).pending(1)));
+        assert_eq!(poll_once(&mut call), Poll::Pending);
+        assert_eq!(probe.polls(), 1);
+        forget(call);
+        let _reuse = slot.as_mut().or_box();
+    });
+    assert!(
+        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
+        "{stderr}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 #[cfg_attr(miri, ignore = "Miri cannot start processes")]

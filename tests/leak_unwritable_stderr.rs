@@ -122,6 +122,20 @@ fn stack_slot_without_counters() {
     });
 }
 
+/// A `Slot::call` future leaked while its callee's future waits in the
+/// slot.
+#[cfg(feature = "alloc")]
+#[test]
+fn slot_call() {
+    must_abort("slot_call", &[], || {
+        let probe = Probe::new();
+        let mut slot = pin!(Slot::<256>::new());
+        let mut call = slot.as_mut().call(|s| s.emplace(leaked_future(&probe)));
+        assert_eq!(poll_once(&mut call), Poll::Pending);
+        forget(call);
+    });
+}
+
 /// The scenario of a corrupted tokio waiter list: a `Notified` linked into
 /// its `Notify`, in a boxed slot that is freed under it.
 #[cfg(feature = "alloc")]

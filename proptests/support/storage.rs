@@ -25,8 +25,10 @@ use stackslot::Arena;
 use stackslot::HeapSlot;
 use stackslot::{
     Align16, Align32, Align64, Align128, Align256, Align512, Align1024, Align2048, Align4096,
-    Alignment, Scratch, SideStack, Slot, Stats, strategy,
+    Alignment, Scratch, SideStack, Slot, SlotCall, SlotFuture, Stats, strategy,
 };
+
+use super::kinds::Out;
 
 /// The `Inline` strategy: 256 bytes aligned to 64, which the catalogue's
 /// futures fit and overflow by size and by alignment.
@@ -66,6 +68,12 @@ impl<T> Guarded<T> {
     }
 }
 
+/// What a [`DynSlot::call`] calls: a callee that places its future.
+pub type CallFn<'s> = Box<dyn FnOnce(Scratch<'s>) -> SlotFuture<'s, Out> + 's>;
+
+/// The future of a [`DynSlot::call`].
+pub type Call<'s> = SlotCall<'s, CallFn<'s>, SlotFuture<'s, Out>>;
+
 /// A [`Slot<N, A>`] with `N` and `A` erased, so that a case picks its slot at
 /// run time.
 pub trait DynSlot {
@@ -76,6 +84,8 @@ pub trait DynSlot {
     #[cfg(feature = "bumpalo")]
     fn or_arena<'s>(self: Pin<&'s mut Self>, arena: &'s Arena) -> Scratch<'s>;
     fn stack_only(self: Pin<&mut Self>) -> Scratch<'_>;
+    /// `Slot::call` (`call_stack_only` when `stack_only`) of `f`.
+    fn call<'s>(self: Pin<&'s mut Self>, stack_only: bool, f: CallFn<'s>) -> Call<'s>;
     fn stats(&self) -> Stats;
     fn reset_stats(self: Pin<&mut Self>);
     fn is_occupied(&self) -> bool;
@@ -98,6 +108,16 @@ impl<const N: usize, A: Alignment> DynSlot for Guarded<Slot<N, A>> {
     }
     fn stack_only(self: Pin<&mut Self>) -> Scratch<'_> {
         self.pin().stack_only()
+    }
+    fn call<'s>(self: Pin<&'s mut Self>, stack_only: bool, f: CallFn<'s>) -> Call<'s> {
+        if stack_only {
+            self.pin().call_stack_only(f)
+        } else {
+            #[cfg(feature = "alloc")]
+            return self.pin().call(f);
+            #[cfg(not(feature = "alloc"))]
+            unreachable!("or_box needs alloc")
+        }
     }
     fn stats(&self) -> Stats {
         self.get().stats()

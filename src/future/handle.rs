@@ -109,7 +109,21 @@ macro_rules! handle_methods {
             pub(crate) fn from_raw(raw: RawFuture<'s, T>) -> Self {
                 $handle { raw }
             }
+        }
 
+        impl<'s, T> Erased<'s, T> for $handle<'s, T> {
+            #[inline(always)]
+            fn raw(&self) -> &RawFuture<'s, T> {
+                &self.raw
+            }
+
+            #[inline(always)]
+            fn into_raw(self) -> RawFuture<'s, T> {
+                self.raw
+            }
+        }
+
+        impl<'s, T> $handle<'s, T> {
             /// Whether the future lives in the caller's space (a hit: its
             /// slot, heap slot or side stack, or the storage of an adapter
             /// that keeps it for the caller) rather than in a block of its
@@ -189,6 +203,15 @@ macro_rules! handle_methods {
 // that the compiler, explaining why it is not `Send`, shows `Sendable`'s
 // message, which names the fix (see `not_send`).
 unsafe impl<T> Send for LocalSlotFuture<'_, T> where Local<T>: Sendable {}
+
+/// A handle's two words, for the code that looks inside either handle
+/// (`Slot::call`).
+pub(crate) trait Erased<'s, T>: Future<Output = T> + Unpin {
+    /// The erased future.
+    fn raw(&self) -> &RawFuture<'s, T>;
+    /// The erased future, given up by the handle.
+    fn into_raw(self) -> RawFuture<'s, T>;
+}
 
 handle_methods!(SlotFuture);
 handle_methods!(LocalSlotFuture);

@@ -7,7 +7,8 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use super::vtable::{Done, InSpace, VTable};
+pub(crate) use super::vtable::Eager;
+use super::vtable::{Done, InSpace, Ready, VTable};
 use crate::block::{BlockHeader, OccupantOf, occupancy};
 
 /// A block reserved for a future of type `F` that is about to be written
@@ -62,6 +63,14 @@ impl<'s, F: Future + 's> Reservation<'s, F> {
     }
 }
 
+/// The data pointer of a completed handle whose future lived in the
+/// caller's space (never dereferenced; `NonNull::dangling()`, 1, stands for
+/// one that did not).
+const DONE_INLINE: NonNull<u8> = match NonNull::new(core::ptr::without_provenance_mut(2)) {
+    Some(ptr) => ptr,
+    None => unreachable!(),
+};
+
 /// An erased future borrowed for `'s`: a data pointer and a vtable, like
 /// `dyn* Future`. Neither `Send` nor `Sync`: the public handles decide.
 pub(crate) struct RawFuture<'s, T> {
@@ -74,6 +83,49 @@ pub(crate) struct RawFuture<'s, T> {
 impl<T> RawFuture<'_, T> {
     #[inline(always)]
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+        // SAFETY: the handle's own vtable's `poll`.
+        unsafe { self.poll_with(self.vtable.poll, cx) }
+    }
+
+    /// The eager poll of `Slot::call`: polls the future as the `F` in an
+    /// `H` block that it is, through a direct call of its monomorphized
+    /// `poll`, not the vtable. When it is ready, keeps the output in the
+    /// block; either way the handle's vtable says what happened
+    /// ([`Eager`]).
+    ///
+    /// # Safety
+    ///
+    /// The handle was filled from a `Reservation<F>` made by
+    /// `Reservation::in_block::<H>` and not polled yet; the block has room
+    /// for a `T` at `future_offset::<T, H>()`, aligned.
+    #[inline(always)]
+    pub(crate) unsafe fn poll_eagerly<F, H>(&mut self, cx: &mut Context<'_>)
+    where
+        F: Future<Output = T>,
+        H: BlockHeader,
+    {
+        let block = self.data;
+        // SAFETY: the vtable's `poll` is this one (contract).
+        match unsafe { self.poll_with(InSpace::<F, H>::poll, cx) } {
+            // SAFETY: the future is gone (`Ready`), and the block has room
+            // for its output (contract).
+            Poll::Ready(output) => unsafe { self.keep_output::<H>(block, output) },
+            Poll::Pending => self.vtable = &InSpace::<F, H>::POLLED,
+        }
+    }
+
+    /// Polls with `poll`, and switches to `Done` when the future is gone.
+    ///
+    /// # Safety
+    ///
+    /// `poll` is the `poll` of the handle's vtable (or the function it
+    /// points to).
+    #[inline(always)]
+    unsafe fn poll_with(
+        &mut self,
+        poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<T> {
         /// Runs only when `poll` unwinds: if the panic came from the
         /// destructor that `poll` runs on `Ready`, the future is gone, and
         /// the handle must not poll or drop it again.
@@ -90,7 +142,7 @@ impl<T> RawFuture<'_, T> {
                 }
             }
         }
-        let (data, poll) = (self.data, self.vtable.poll);
+        let data = self.data;
         let unwinding = Unwinding(self);
         // SAFETY: `data` and `vtable` were paired by a reservation (or the
         // vtable is a `Done` one, which ignores the data); until the handle
@@ -105,19 +157,64 @@ impl<T> RawFuture<'_, T> {
         output
     }
 
-    /// Switches to the `Done` vtable of the same placement.
+    /// Switches to the `Done` vtable. The data pointer, unused from now on,
+    /// keeps whether the future lived in the caller's space (for
+    /// [`is_inline`](RawFuture::is_inline)): one `Done` vtable, whose drop
+    /// is known to do nothing where the handle is dropped after its last
+    /// poll, rather than one per placement, chosen at run time.
     #[inline(always)]
     fn complete(&mut self) {
-        self.vtable = if self.vtable.inline {
-            &Done::<T>::INLINE
+        self.data = if self.vtable.inline {
+            DONE_INLINE
         } else {
-            &Done::<T>::OUTSIDE
+            NonNull::dangling()
         };
+        self.vtable = &Done::<T>::VTABLE;
+    }
+
+    /// Keeps `output`, the output of the future that just completed in
+    /// `block`, in that block: the handle becomes a [`Ready`] one, whose
+    /// poll returns it (and whose drop drops it).
+    ///
+    /// # Safety
+    ///
+    /// The handle completed (its future is gone) in `block`, headed by an
+    /// `H` that has room for a `T` at `future_offset::<T, H>()`, aligned.
+    #[inline(always)]
+    unsafe fn keep_output<H: BlockHeader>(&mut self, block: NonNull<u8>, output: T) {
+        // SAFETY: room for the output, and nothing lives there (contract).
+        unsafe { Ready::<T, H>::write(block, output) };
+        self.data = block;
+        self.vtable = &Ready::<T, H>::VTABLE;
+    }
+
+    /// What the eager poll did with the future ([`RawFuture::poll_eagerly`]).
+    #[inline(always)]
+    pub(crate) fn eager(&self) -> Eager {
+        self.vtable.eager
+    }
+
+    /// The output of a handle whose eager poll completed
+    /// ([`Eager::Ready`]).
+    ///
+    /// # Safety
+    ///
+    /// The handle is [`Eager::Ready`], in a block headed by an `H`.
+    #[inline(always)]
+    pub(crate) unsafe fn take_output<H: BlockHeader>(self) -> T {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: a ready handle's block holds its output (`keep_output`,
+        // with this `H`), read once: the handle is not dropped.
+        unsafe { Ready::<T, H>::take(this.data) }
     }
 
     #[inline(always)]
     pub(crate) fn is_inline(&self) -> bool {
-        self.vtable.inline
+        if self.vtable.terminated {
+            self.data == DONE_INLINE
+        } else {
+            self.vtable.inline
+        }
     }
 
     #[inline(always)]

@@ -38,10 +38,27 @@ pub(crate) struct VTable<T> {
     pub(crate) unwound: Option<unsafe fn(NonNull<u8>) -> bool>,
     /// Where the future starts, from the data pointer.
     pub(crate) offset: usize,
-    /// Whether the future lives in the caller's space.
+    /// Whether the future lives in the caller's space (for a `Done`
+    /// vtable, the handle's data pointer says).
     pub(crate) inline: bool,
     /// Whether the future already completed.
     pub(crate) terminated: bool,
+    /// What the eager poll of `Slot::call` did with the future.
+    pub(crate) eager: Eager,
+}
+
+/// What the eager poll of `Slot::call` (docs/ARCHITECTURE.md, "The eager
+/// path") did with a handle's future: it travels with the handle, in its
+/// vtable, so the caller learns it from the handle it gets back, whichever
+/// that is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Eager {
+    /// Not polled eagerly.
+    NotPolled,
+    /// Polled once, pending: the caller's waker is registered.
+    Pending,
+    /// Completed: the output waits in the block ([`Ready`]).
+    Ready,
 }
 
 /// A future of type `F` in a block headed by an `H`, after the header.
@@ -58,22 +75,30 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     /// can a later `drop` or `unwound` find it already gone.
     const DROPS: bool = needs_drop::<F>();
 
-    pub(crate) const VTABLE: VTable<F::Output> = VTable {
-        poll: Self::poll,
-        drop: if Self::RECORDED || H::RELEASES {
-            Some(Self::drop)
-        } else {
-            None
-        },
-        unwound: if Self::DROPS {
-            Some(Self::unwound)
-        } else {
-            None
-        },
-        offset: Self::OFFSET,
-        inline: H::INLINE,
-        terminated: false,
-    };
+    pub(crate) const VTABLE: VTable<F::Output> = Self::vtable(Eager::NotPolled);
+
+    /// The vtable of a future that the eager poll found pending.
+    pub(crate) const POLLED: VTable<F::Output> = Self::vtable(Eager::Pending);
+
+    const fn vtable(eager: Eager) -> VTable<F::Output> {
+        VTable {
+            poll: Self::poll,
+            drop: if Self::RECORDED || H::RELEASES {
+                Some(Self::drop)
+            } else {
+                None
+            },
+            unwound: if Self::DROPS {
+                Some(Self::unwound)
+            } else {
+                None
+            },
+            offset: Self::OFFSET,
+            inline: H::INLINE,
+            terminated: false,
+            eager,
+        }
+    }
 
     /// The future in the block.
     ///
@@ -90,7 +115,8 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     ///
     /// `block` belongs to a handle made from [`Reservation::in_block`](super::raw::Reservation::in_block) for this
     /// `F` and `H` that has not completed; the block is still valid.
-    unsafe fn poll(block: NonNull<u8>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    #[inline]
+    pub(crate) unsafe fn poll(block: NonNull<u8>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: the future lives at `OFFSET` and stays there until it is
         // dropped (it is pinned in the block); no other reference to it exists.
         let output = unsafe { Pin::new_unchecked(&mut *Self::future(block)) }.poll(cx);
@@ -204,23 +230,90 @@ impl<F: Future, H: BlockHeader> InSpace<F, H> {
     }
 }
 
-/// Stands in for a future that returned `Ready`: polling panics, dropping
-/// does nothing, and `inline` still tells where the future lived.
+/// Stands in for a future that returned `Ready`: polling panics, and
+/// dropping does nothing. Where the future lived is kept in the handle's
+/// data pointer (`RawFuture::complete`), not here: one vtable per output
+/// type, so that a handle dropped right after its last poll drops nothing,
+/// visibly to the compiler.
 pub(crate) struct Done<T>(PhantomData<fn() -> T>);
 
 impl<T> Done<T> {
-    pub(crate) const INLINE: VTable<T> = Self::vtable(true);
-    pub(crate) const OUTSIDE: VTable<T> = Self::vtable(false);
+    pub(crate) const VTABLE: VTable<T> = VTable {
+        poll: poll_after_completion,
+        drop: None,
+        unwound: None,
+        offset: 0,
+        inline: false,
+        terminated: true,
+        eager: Eager::NotPolled,
+    };
+}
 
-    const fn vtable(inline: bool) -> VTable<T> {
-        VTable {
-            poll: poll_after_completion,
-            drop: None,
-            unwound: None,
-            offset: 0,
-            inline,
-            terminated: true,
-        }
+/// The output of a future that completed when it was polled eagerly
+/// (`Slot::call`), written into the block the future occupied, where a
+/// future of type `T` would live: the handle's poll reads it, its drop
+/// drops it. The output is not pinned, so the block's occupancy does not
+/// record it: a leaked handle only leaks it.
+pub(crate) struct Ready<T, H>(PhantomData<fn() -> (T, H)>);
+
+impl<T, H: BlockHeader> Ready<T, H> {
+    /// Where the output lives, from the data pointer: what both the eager
+    /// poll and the caller compute from `T`'s layout.
+    const OFFSET: usize = future_offset::<T, H>();
+
+    pub(crate) const VTABLE: VTable<T> = VTable {
+        poll: Self::poll,
+        drop: if needs_drop::<T>() {
+            Some(Self::drop)
+        } else {
+            None
+        },
+        unwound: None,
+        offset: Self::OFFSET,
+        inline: H::INLINE,
+        terminated: false,
+        eager: Eager::Ready,
+    };
+
+    /// Writes the output into the block.
+    ///
+    /// # Safety
+    ///
+    /// `block` heads a block headed by an `H` with room for a `T` at
+    /// [`future_offset::<T, H>`], aligned, that holds no live value there.
+    #[inline(always)]
+    pub(crate) unsafe fn write(block: NonNull<u8>, output: T) {
+        // SAFETY: room for an aligned `T` at `OFFSET` (contract).
+        unsafe { block.add(Self::OFFSET).cast::<T>().write(output) }
+    }
+
+    /// Moves the output out of the block.
+    ///
+    /// # Safety
+    ///
+    /// `block` holds an output written by [`Ready::write`] that is read
+    /// exactly once, here, and not dropped after.
+    #[inline(always)]
+    pub(crate) unsafe fn take(block: NonNull<u8>) -> T {
+        // SAFETY: an output lives at `OFFSET` (contract).
+        unsafe { block.add(Self::OFFSET).cast::<T>().read() }
+    }
+
+    /// # Safety
+    ///
+    /// As [`Ready::take`].
+    unsafe fn poll(block: NonNull<u8>, _: &mut Context<'_>) -> Poll<T> {
+        // SAFETY: the handle switches to `Done` after `Ready`.
+        Poll::Ready(unsafe { Self::take(block) })
+    }
+
+    /// # Safety
+    ///
+    /// `block` holds an output written by [`Ready::write`], dropped exactly
+    /// once, here.
+    unsafe fn drop(block: NonNull<u8>) {
+        // SAFETY: an output lives at `OFFSET` (contract).
+        unsafe { ptr::drop_in_place(block.add(Self::OFFSET).cast::<T>().as_ptr()) }
     }
 }
 

@@ -215,6 +215,18 @@ impl Header {
         }
     }
 
+    /// Sets the pointer of the link alone: the poll context of a
+    /// `Slot::call`, while the callee runs (null before and after).
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live header that no reference currently borrows.
+    #[inline(always)]
+    pub(crate) unsafe fn set_context(this: NonNull<Self>, cx: *const ()) {
+        // SAFETY: the caller guarantees a live, unborrowed header.
+        unsafe { (*this.as_ptr()).link_ptr = LinkPtr(cx) }
+    }
+
     /// What the space's fallback needs, as set by [`Header::set_link`].
     ///
     /// The pointer reads back at any time; the word only while the space is

@@ -6,9 +6,11 @@
 //!
 //! | bits | content |
 //! | --- | --- |
-//! | 0..4 | [`Fallback`] (8 of its 16 values are used: room for new storages) |
+//! | 0..3 | [`Fallback`] (7 of its 8 values are used) |
+//! | 3 | eager: the space is lent by `Slot::call`, whose poll context the header's link holds while the callee runs |
 //! | 4..9 | alignment code: `log2(alignment) + 1`, 0 when there is no space |
-//! | 9..top | room: capacity + 1, 0 when there is no space |
+//! | 9 | no stats, in a [`Link`](crate::space::Link)'s word only (see below); 0 otherwise |
+//! | 10..top | room: capacity + 1, 0 when there is no space |
 //! | top | no stats: the space's header is a bare [`Header`](crate::space::Header), not a [`CountedHeader`](crate::space::CountedHeader) |
 //!
 //! The no-stats bit is the top one so that the usual space, which counts,
@@ -61,17 +63,20 @@ pub(crate) enum Fallback {
     SideStackOrBox = 6,
 }
 
-const FALLBACK_BITS: u32 = 4;
-const ALIGN_SHIFT: u32 = FALLBACK_BITS;
+const FALLBACK_BITS: u32 = 3;
+/// The eager bit: set only by `Slot::call` (see [`SpaceInfo::eager`]).
+const EAGER: usize = 1 << FALLBACK_BITS;
+const ALIGN_SHIFT: u32 = FALLBACK_BITS + 1;
 const ALIGN_BITS: u32 = 5;
-const ROOM_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS;
 const NO_STATS_BIT: usize = 1 << (usize::BITS - 1);
-/// Where a link's word keeps the no-stats bit: bit 3 of the fallback tag,
-/// which no tag uses (they are below 8).
-const LINK_NO_STATS_BIT: usize = 1 << 3;
+/// Where a link's word keeps the no-stats bit (a link's word has its top
+/// bit clear): a bit of its own, below the room, since a link may hold an
+/// eager scratch's word.
+const LINK_NO_STATS_BIT: usize = 1 << (ALIGN_SHIFT + ALIGN_BITS);
+const ROOM_SHIFT: u32 = ALIGN_SHIFT + ALIGN_BITS + 1;
 
-/// The largest capacity a space can describe: `(usize::MAX >> 10) - 1`
-/// (room + 1 from bit 9, below the no-stats bit).
+/// The largest capacity a space can describe: `(usize::MAX >> 11) - 1`
+/// (room + 1 from bit 10, below the no-stats bit).
 pub(crate) const MAX_CAPACITY: usize = (usize::MAX >> (ROOM_SHIFT + 1)) - 1;
 
 // Every link word fits a `Link`: the largest room, with every bit below it
@@ -122,6 +127,20 @@ impl SpaceInfo {
     #[inline(always)]
     pub(crate) const fn counts(self) -> bool {
         self.0 & NO_STATS_BIT == 0
+    }
+
+    /// The same space, lent by `Slot::call`: while the callee runs, the
+    /// header's link holds the caller's poll context (or null once it was
+    /// used or the call returned), and a future placed in the space is
+    /// polled at once (docs/ARCHITECTURE.md, "The eager path").
+    pub(crate) const fn eager(self) -> Self {
+        SpaceInfo(self.0 | EAGER)
+    }
+
+    /// Whether the space was lent by `Slot::call` (see [`SpaceInfo::eager`]).
+    #[inline(always)]
+    pub(crate) const fn is_eager(self) -> bool {
+        self.0 & EAGER != 0
     }
 
     /// No space at all: nothing fits, not even a zero-sized future.
@@ -285,15 +304,24 @@ mod tests {
 
     #[test]
     fn the_word_is_laid_out_as_documented() {
-        // room 65 from bit 9, align code log2(16) + 1 = 5 from bit 4, tag 1.
-        let word = SpaceInfo::new(64, 16, Fallback::StackOnly).to_word();
-        assert_eq!(word, (65 << 9) | (5 << 4) | 1);
-        // Without counters: the top bit; in a link's word, bit 3.
+        // room 65 from bit 10, align code log2(16) + 1 = 5 from bit 4, tag 1.
+        let info = SpaceInfo::new(64, 16, Fallback::StackOnly);
+        let word = info.to_word();
+        assert_eq!(word, (65 << 10) | (5 << 4) | 1);
+        // Without counters: the top bit; in a link's word, bit 9.
         let bare = SpaceInfo::new(64, 16, Fallback::StackOnly).counting(false);
         assert_eq!(bare.0, 1 << (usize::BITS - 1) | word);
-        assert_eq!(bare.to_word(), word | 1 << 3);
+        assert_eq!(bare.to_word(), word | 1 << 9);
+        let bare_eager = bare.eager();
+        assert!(SpaceInfo::from_word(bare_eager.to_word()) == bare_eager);
+        assert!(!bare_eager.counts() && bare_eager.is_eager());
+        assert!(!info.is_eager());
+        assert_eq!(info.eager().to_word(), word | 1 << 3);
+        assert!(info.eager().is_eager());
+        assert_eq!(info.eager().fallback(), Fallback::StackOnly);
+        assert_eq!(info.eager().capacity(), 64);
         assert_eq!(SpaceInfo::from_word(word).capacity(), 64);
-        assert_eq!(MAX_CAPACITY, (usize::MAX >> 10) - 1);
+        assert_eq!(MAX_CAPACITY, (usize::MAX >> 11) - 1);
         assert_eq!(SpaceInfo::none(Fallback::Next).to_word(), 3);
     }
 

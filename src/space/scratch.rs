@@ -4,7 +4,9 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::task::Context;
 
+use crate::block::BlockHeader;
 use crate::future::RawFuture;
 use crate::future::Reservation;
 use crate::future::{LocalSlotFuture, SlotFuture};
@@ -511,11 +513,17 @@ impl<'s> Scratch<'s> {
     pub(crate) fn emplace_raw<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
         if self.info.fits_counted::<F>() {
             // SAFETY: the space of this scratch, which counts; `F` fits it.
-            unsafe { Self::reserve_counted::<F>(self.space) }.fill(f)
+            let reservation = unsafe { Self::reserve_counted::<F>(self.space) };
+            // SAFETY: a reservation in this scratch's space, headed by a
+            // `CountedHeader`.
+            unsafe { self.fill_here::<F, CountedHeader>(reservation, f) }
         } else if self.info.fits_uncounted::<F>() {
             // SAFETY: the space of this scratch, which `F` fits; it does not
             // count, or `fits_counted` would have held.
-            unsafe { Self::reserve_uncounted::<F>(self.space) }.fill(f)
+            let reservation = unsafe { Self::reserve_uncounted::<F>(self.space) };
+            // SAFETY: a reservation in this scratch's space, headed by a
+            // bare `Header`.
+            unsafe { self.fill_here::<F, Header>(reservation, f) }
         } else {
             self.reserve_elsewhere::<F>().fill(f)
         }
@@ -535,6 +543,65 @@ impl<'s> Scratch<'s> {
         } else {
             None
         }
+    }
+
+    /// Fills a reservation in this scratch's space with `f`, and polls it
+    /// at once when the space was lent by `Slot::call`.
+    ///
+    /// # Safety
+    ///
+    /// `reservation` is in this scratch's space, a block headed by a `H`
+    /// (a [`CountedHeader`] when the scratch counts, else a [`Header`]).
+    #[inline(always)]
+    unsafe fn fill_here<F: Future + 's, H: BlockHeader>(
+        &self,
+        reservation: Reservation<'s, F>,
+        f: F,
+    ) -> RawFuture<'s, F::Output> {
+        let mut raw = reservation.fill(f);
+        if self.info.is_eager() {
+            // SAFETY: `raw` was just filled with a `F` in this scratch's
+            // space, headed by a `H` (contract).
+            unsafe { self.poll_eagerly::<F, H>(&mut raw) };
+        }
+        raw
+    }
+
+    /// The eager path (docs/ARCHITECTURE.md, "The eager path"): polls the
+    /// `F` just placed in the space with the context of the `Slot::call`
+    /// that lent it, through a direct call; on `Ready`, the future is
+    /// dropped and its output kept in the space, in the handle. Does
+    /// nothing when the output does not fit the space or the context is
+    /// gone (the call's poll returned).
+    ///
+    /// # Safety
+    ///
+    /// `raw` was filled with a `F` in this scratch's space, a block headed
+    /// by a `H`, and has not been polled.
+    #[inline(always)]
+    unsafe fn poll_eagerly<F: Future + 's, H: BlockHeader>(
+        &self,
+        raw: &mut RawFuture<'s, F::Output>,
+    ) {
+        let space = self.space;
+        if !self.info.fits::<F::Output>() {
+            return;
+        }
+        // SAFETY: the space's live header, exclusively borrowed for `'s`;
+        // no reference to it exists during this call.
+        let link = unsafe { Header::link(space) };
+        let Some(cx) = NonNull::new(link.ptr.cast_mut().cast::<Context<'_>>()) else {
+            return;
+        };
+        // SAFETY: an eager space's non-null link is the `&mut Context` of
+        // the `Slot::call` poll that is running the callee now (it clears
+        // the link before it returns or unwinds), which does not use it
+        // until the callee returns; the scratch allows one emplacement, so
+        // this is the context's only use.
+        let cx = unsafe { &mut *cx.as_ptr() };
+        // SAFETY: `raw` holds a `F` in a block headed by a `H`, not polled
+        // yet (contract); its output fits the space (checked above).
+        unsafe { raw.poll_eagerly::<F, H>(cx) };
     }
 
     /// A reservation for a `F`: in the space when it fits, otherwise as the
@@ -619,6 +686,18 @@ impl<'s> Scratch<'s> {
         self,
         f: F,
     ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
+        if self.info.fits_counted::<F>() {
+            // SAFETY: as in `emplace_raw`.
+            let reservation = unsafe { Self::reserve_counted::<F>(self.space) };
+            // SAFETY: as in `emplace_raw`.
+            return Ok(unsafe { self.fill_here::<F, CountedHeader>(reservation, f) });
+        }
+        if self.info.fits_uncounted::<F>() {
+            // SAFETY: as in `emplace_raw`.
+            let reservation = unsafe { Self::reserve_uncounted::<F>(self.space) };
+            // SAFETY: as in `emplace_raw`.
+            return Ok(unsafe { self.fill_here::<F, Header>(reservation, f) });
+        }
         match self.try_reserve::<F>() {
             Ok(reservation) => Ok(reservation.fill(f)),
             Err(space) => Err(Overflow::new(f, space)),
@@ -691,6 +770,17 @@ impl<'s> Scratch<'s> {
             info: SpaceInfo::from_word(link.word),
             _space: PhantomData,
         }
+    }
+
+    /// Whether the space was lent by `Slot::call` (or a stream) with the
+    /// caller's context (docs/ARCHITECTURE.md, "The eager path").
+    pub(crate) fn is_eager(&self) -> bool {
+        self.info.is_eager()
+    }
+
+    /// Whether the space's header is a [`CountedHeader`], which counts.
+    pub(crate) fn counts(&self) -> bool {
+        self.info.counts()
     }
 
     /// The header of the lent space (dangling for [`Scratch::boxed`]).

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "bumpalo")]
 mod arena;
+mod call;
 #[cfg(feature = "alloc")]
 mod heap_block;
 #[cfg(feature = "alloc")]
@@ -13,6 +14,9 @@ mod slot;
 
 #[cfg(feature = "bumpalo")]
 pub use arena::Arena;
+pub use call::SlotCall;
+#[cfg(feature = "futures")]
+pub(crate) use call::call_eagerly;
 #[cfg(feature = "alloc")]
 pub(crate) use heap_block::HeapBlock;
 #[cfg(feature = "alloc")]

@@ -19,7 +19,7 @@ use crate::space::{Align16, Alignment};
 use crate::space::{Counting, WithStats};
 use crate::space::{Fallback, MAX_CAPACITY, SpaceInfo};
 
-const STORAGE: &str = "a slot";
+pub(super) const STORAGE: &str = "a slot";
 
 /// An `N`-byte space for one future, reserved by the caller (on its stack or
 /// in its own future) and pinned, that callees write their futures into.

@@ -3,7 +3,7 @@
 //! not pass a scratch.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 use syn::{GenericParam, Lifetime, Token, Type, WherePredicate, parse_quote};
@@ -194,27 +194,63 @@ fn method(
         .iter()
         .map(|arg| typed_arg(arg, Some(&mut replace)))
         .collect();
-    let names = method.args.iter().map(|arg| &arg.name);
+    let names: Vec<_> = method.args.iter().map(|arg| &arg.name).collect();
     let mut output = method.output.clone();
     replace.visit_type_mut(&mut output);
-    let future = slot_future(model, s, &output);
+    let handle = slot_future(model, s, &output);
     let target_ref = if mutable {
         quote!(&mut *self.target)
     } else {
         quote!(&*self.target)
     };
     let scratch = scratch_ident();
+    let slot = quote!(::core::pin::Pin::as_mut(&mut self.slot));
+    // A wrapper that may box lends its slot through `Slot::call` (the
+    // callee polls a future ready at once itself); one that may not calls
+    // the callee now, in this `#[track_caller]` method, so that a stack-only
+    // overflow panics at the user's line (the closure that a later poll of
+    // `Slot::call_stack_only` would run reports the generated code).
+    let stack_only = quote! {
+        <#target as #dyn_name>::#ident(target, #krate::Slot::stack_only(#slot), #(#names),*)
+    };
     let lend = if cfg!(feature = "alloc") {
         quote! {
             if self.may_allocate {
-                #krate::Slot::or_box(::core::pin::Pin::as_mut(&mut self.slot))
+                let call = move |#scratch| -> #handle {
+                    // Moved out of the closure (`FnOnce`): the future borrows
+                    // the target and the arguments for `'s`, not the closure.
+                    let (target, #(#names,)*) = (target, #(#names,)*);
+                    <#target as #dyn_name>::#ident(target, #scratch, #(#names),*)
+                };
+                #krate::__macro_support::Either::Left(#krate::Slot::call(#slot, call))
             } else {
-                #krate::Slot::stack_only(::core::pin::Pin::as_mut(&mut self.slot))
+                #krate::__macro_support::Either::Right(#stack_only)
             }
         }
     } else {
-        quote!(#krate::Slot::stack_only(::core::pin::Pin::as_mut(&mut self.slot)))
+        stack_only
     };
+    // The future captures every parameter (and is `Send` when they are).
+    let (wrapper_slot, wrapper_p, n, a) = (
+        &model.fresh.slot,
+        &model.fresh.p,
+        &model.fresh.n,
+        &model.fresh.a,
+    );
+    let captured = |lifetimes: bool| {
+        params
+            .iter()
+            .filter_map(move |param| match param {
+                GenericParam::Lifetime(param) if lifetimes => {
+                    Some(param.lifetime.to_token_stream())
+                }
+                GenericParam::Type(param) if !lifetimes => Some(param.ident.to_token_stream()),
+                GenericParam::Const(param) if !lifetimes => Some(param.ident.to_token_stream()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let (captured_lifetimes, captured_others) = (captured(true), captured(false));
     let attrs = &method.common.attrs;
     let allow_deprecated = method
         .common
@@ -229,12 +265,14 @@ fn method(
         #allow_deprecated
         #[inline]
         #[track_caller]
-        #vis fn #ident<#params>(&#s mut self, #(#args),*) -> #future
+        #vis fn #ident<#params>(&#s mut self, #(#args),*)
+            -> impl ::core::future::Future<Output = #output>
+                + use<#wrapper_slot, #(#captured_lifetimes,)* #wrapper_p, #n, #a, #(#captured_others),*>
         where
             #(#predicates,)*
         {
-            let #scratch = #lend;
-            <#target as #dyn_name>::#ident(#target_ref, #scratch, #(#names),*)
+            let target = #target_ref;
+            #lend
         }
     }
 }
