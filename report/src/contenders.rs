@@ -206,6 +206,32 @@ impl<const N: usize> Contender for SlotRow<N> {
     }
 }
 
+/// `stackslot`: a `Slot<N>` lent through the eagerly polled `Slot::call`,
+/// whose callee polls a future ready at once itself.
+pub struct CallRow<const N: usize>(pub Fleet);
+
+impl<const N: usize> Contender for CallRow<N> {
+    fn name(&self) -> String {
+        format!("stackslot Slot<{N}>::call")
+    }
+    fn stack_bytes(&self) -> usize {
+        size_of::<Slot<N>>()
+    }
+    fn run(&mut self, calls: &[Call]) -> Outcome {
+        let mut slot = pin!(Slot::<N>::new());
+        let mut checksum = 0u64;
+        for call in calls {
+            let handler = self.0.get_mut(call.kind);
+            let future = slot.as_mut().call(|s| handler.call(s, call.req));
+            checksum = checksum.wrapping_add(block_on(future));
+        }
+        Outcome {
+            checksum,
+            stats: Some(slot.stats()),
+        }
+    }
+}
+
 /// Every row of a table, in the order printed. A new row is one entry in
 /// one of these groups.
 pub fn all() -> Vec<Box<dyn Contender>> {
@@ -225,8 +251,12 @@ pub fn all() -> Vec<Box<dyn Contender>> {
         Box::new(SlotRow::<2048>::plain()),
         Box::new(SlotRow::<4096>::plain()),
     ]);
-    // The rows of the eagerly polled `Slot::call` go here, one entry per
-    // slot class, right after the plain slot rows they are compared with.
+    // The eagerly polled `Slot::call`, next to the plain rows (not chart
+    // lines: `slot_class` is `None`).
+    rows.extend([
+        Box::new(CallRow::<64>(Fleet::plain())) as Box<dyn Contender>,
+        Box::new(CallRow::<4096>(Fleet::plain())),
+    ]);
     rows.extend(strategies());
     rows
 }
