@@ -44,6 +44,9 @@ fn op(slot: &'static SlotClass) -> impl Strategy<Value = Op> {
         strategies::kind(),
         strategies::behaviour(3),
     )
+        .prop_filter(strategies::MIRI_FOLLOWS, |(ty, (lender, _), _)| {
+            strategies::miri_follows(ty, lender)
+        })
         .prop_map(|(ty, kind, behaviour)| Op::Emplace(ty, kind, behaviour));
     prop_oneof![
         3 => emplace,

@@ -23,7 +23,10 @@ proptest! {
     #[test]
     fn the_caller_gets_the_value_the_future_produced(
         (slot, steps) in strategies::slot_class().prop_flat_map(|slot| {
-            let step = (strategies::future_for(slot), strategies::kind(), strategies::behaviour(6));
+            let step = (strategies::future_for(slot), strategies::kind(), strategies::behaviour(6))
+                .prop_filter(strategies::MIRI_FOLLOWS, |(ty, (lender, _), _)| {
+                    strategies::miri_follows(ty, lender)
+                });
             (Just(slot), vec(step, 1..=3))
         }),
     ) {

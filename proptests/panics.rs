@@ -71,7 +71,9 @@ fn case() -> impl Strategy<Value = Case> {
         strategies::slot_class().prop_flat_map(|slot| (Just(slot), strategies::future_for(slot)));
     let placed = (slot_and_future, strategies::kind()).prop_filter(
         "the callee returns a handle",
-        |((slot, ty), (lender, placer))| Contract::new(slot).places(ty, lender, *placer),
+        |((slot, ty), (lender, placer))| {
+            Contract::new(slot).places(ty, lender, *placer) && strategies::miri_follows(ty, lender)
+        },
     );
     let boundary = prop_oneof![Just(Boundary::EachStep), Just(Boundary::WholeLife)];
     (

@@ -25,7 +25,13 @@ proptest! {
     #[test]
     fn each_future_lands_where_the_contract_says(
         (slot, steps) in strategies::slot_class().prop_flat_map(|slot| {
-            (Just(slot), vec((strategies::future_for(slot), strategies::kind()), 1..=4))
+            {
+                let step = (strategies::future_for(slot), strategies::kind())
+                    .prop_filter(strategies::MIRI_FOLLOWS, |(ty, (lender, _))| {
+                        strategies::miri_follows(ty, lender)
+                    });
+                (Just(slot), vec(step, 1..=4))
+            }
         }),
     ) {
         let mut rig = Rig::new(slot);

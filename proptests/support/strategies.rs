@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::catalogue::{CATALOGUE, FutureType};
+use super::contract::Last;
 use super::kinds::{LENDERS, Lender, Placer};
 use super::rig::Life;
 use super::storage::{SLOTS, SlotClass};
@@ -19,6 +20,19 @@ pub fn slot_class() -> impl Strategy<Value = &'static SlotClass> {
 /// Any lender and any placer of this build.
 pub fn kind() -> impl Strategy<Value = (&'static Lender, Placer)> {
     (0..LENDERS.len(), select(Placer::ALL)).prop_map(|(l, p)| (&LENDERS[l], p))
+}
+
+/// Why a pair is left out under Miri (see [`miri_follows`]).
+pub const MIRI_FOLLOWS: &str = "Miri can follow the placement";
+
+/// Whether Miri can follow a placement of `ty` through `lender`. `bumpalo`
+/// aligns a block more aligned than 16 by address arithmetic inside a chunk
+/// allocated with 16-byte alignment, which `-Zmiri-symbolic-alignment-check`
+/// cannot tell from a misaligned access: a false positive, so under Miri
+/// the arena lender gets futures aligned to 16 or less. Natively every pair
+/// runs, and the contract checks each future's address.
+pub fn miri_follows(ty: &FutureType, lender: &Lender) -> bool {
+    !(cfg!(miri) && lender.last == Last::Arena && ty.align > 16)
 }
 
 /// Any future type.
@@ -73,6 +87,9 @@ pub fn life(
         0..=max_pending + 2,
         0..forget_one_in.max(1),
     )
+        .prop_filter(MIRI_FOLLOWS, |(ty, (lender, _), ..)| {
+            miri_follows(ty, lender)
+        })
         .prop_map(move |(ty, (lender, placer), behaviour, polls, f)| Life {
             ty,
             lender,
