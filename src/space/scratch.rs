@@ -511,35 +511,27 @@ impl<'s> Scratch<'s> {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn emplace_raw<F: Future + 's>(self, f: F) -> RawFuture<'s, F::Output> {
-        if self.info.fits_counted::<F>() {
-            // SAFETY: the space of this scratch, which counts; `F` fits it.
-            let reservation = unsafe { Self::reserve_counted::<F>(self.space) };
-            // SAFETY: a reservation in this scratch's space, headed by a
-            // `CountedHeader`.
-            unsafe { self.fill_here::<F, CountedHeader>(reservation, f) }
-        } else if self.info.fits_uncounted::<F>() {
-            // SAFETY: the space of this scratch, which `F` fits; it does not
-            // count, or `fits_counted` would have held.
-            let reservation = unsafe { Self::reserve_uncounted::<F>(self.space) };
-            // SAFETY: a reservation in this scratch's space, headed by a
-            // bare `Header`.
-            unsafe { self.fill_here::<F, Header>(reservation, f) }
-        } else {
-            self.reserve_elsewhere::<F>().fill(f)
+        match self.reserve_here::<F>() {
+            Some(here) => self.fill_here(here, f),
+            None => self.reserve_elsewhere::<F>().fill(f),
         }
     }
 
-    /// A reservation for a `F` in this scratch's space, or `None` when `F`
-    /// does not fit it.
+    /// A reservation for a `F` in this scratch's space, with the header
+    /// that heads it, or `None` when `F` does not fit it.
     #[inline(always)]
-    fn reserve_here<F: Future + 's>(&self) -> Option<Reservation<'s, F>> {
+    fn reserve_here<F: Future + 's>(&self) -> Option<Here<'s, F>> {
         if self.info.fits_counted::<F>() {
             // SAFETY: the space of this scratch, which counts; `F` fits it.
-            Some(unsafe { Self::reserve_counted::<F>(self.space) })
+            Some(Here::Counted(unsafe {
+                Self::reserve_counted::<F>(self.space)
+            }))
         } else if self.info.fits_uncounted::<F>() {
             // SAFETY: the space of this scratch, which `F` fits; it does not
             // count, or `fits_counted` would have held.
-            Some(unsafe { Self::reserve_uncounted::<F>(self.space) })
+            Some(Here::Bare(unsafe {
+                Self::reserve_uncounted::<F>(self.space)
+            }))
         } else {
             None
         }
@@ -547,13 +539,27 @@ impl<'s> Scratch<'s> {
 
     /// Fills a reservation in this scratch's space with `f`, and polls it
     /// at once when the space was lent by `Slot::call`.
+    #[inline(always)]
+    fn fill_here<F: Future + 's>(&self, here: Here<'s, F>, f: F) -> RawFuture<'s, F::Output> {
+        match here {
+            // SAFETY: a reservation in this scratch's space, headed by a
+            // `CountedHeader` (`reserve_here`).
+            Here::Counted(reservation) => unsafe {
+                self.fill_eagerly::<F, CountedHeader>(reservation, f)
+            },
+            // SAFETY: as above, headed by a bare `Header`.
+            Here::Bare(reservation) => unsafe { self.fill_eagerly::<F, Header>(reservation, f) },
+        }
+    }
+
+    /// [`Scratch::fill_here`] for a block headed by a `H`.
     ///
     /// # Safety
     ///
     /// `reservation` is in this scratch's space, a block headed by a `H`
     /// (a [`CountedHeader`] when the scratch counts, else a [`Header`]).
     #[inline(always)]
-    unsafe fn fill_here<F: Future + 's, H: BlockHeader>(
+    unsafe fn fill_eagerly<F: Future + 's, H: BlockHeader>(
         &self,
         reservation: Reservation<'s, F>,
         f: F,
@@ -613,7 +619,7 @@ impl<'s> Scratch<'s> {
     #[track_caller]
     pub(crate) fn reserve<F: Future + 's>(self) -> Reservation<'s, F> {
         match self.reserve_here::<F>() {
-            Some(reservation) => reservation,
+            Some(here) => here.into_reservation(),
             None => self.reserve_elsewhere::<F>(),
         }
     }
@@ -686,19 +692,10 @@ impl<'s> Scratch<'s> {
         self,
         f: F,
     ) -> Result<RawFuture<'s, F::Output>, Overflow<F>> {
-        if self.info.fits_counted::<F>() {
-            // SAFETY: as in `emplace_raw`.
-            let reservation = unsafe { Self::reserve_counted::<F>(self.space) };
-            // SAFETY: as in `emplace_raw`.
-            return Ok(unsafe { self.fill_here::<F, CountedHeader>(reservation, f) });
+        if let Some(here) = self.reserve_here::<F>() {
+            return Ok(self.fill_here(here, f));
         }
-        if self.info.fits_uncounted::<F>() {
-            // SAFETY: as in `emplace_raw`.
-            let reservation = unsafe { Self::reserve_uncounted::<F>(self.space) };
-            // SAFETY: as in `emplace_raw`.
-            return Ok(unsafe { self.fill_here::<F, Header>(reservation, f) });
-        }
-        match self.try_reserve::<F>() {
+        match self.try_reserve_elsewhere::<F>() {
             Ok(reservation) => Ok(reservation.fill(f)),
             Err(space) => Err(Overflow::new(f, space)),
         }
@@ -709,9 +706,17 @@ impl<'s> Scratch<'s> {
     #[inline]
     #[cfg_attr(feature = "profile", track_caller)]
     pub(crate) fn try_reserve<F: Future + 's>(self) -> Result<Reservation<'s, F>, SpaceInfo> {
-        if let Some(reservation) = self.reserve_here::<F>() {
-            return Ok(reservation);
+        match self.reserve_here::<F>() {
+            Some(here) => Ok(here.into_reservation()),
+            None => self.try_reserve_elsewhere::<F>(),
         }
+    }
+
+    /// Where a `F` that does not fit the space goes without allocating, or
+    /// the last space that refused it.
+    #[inline]
+    #[cfg_attr(feature = "profile", track_caller)]
+    fn try_reserve_elsewhere<F: Future + 's>(self) -> Result<Reservation<'s, F>, SpaceInfo> {
         self.record_misfit::<F>();
         match self.info.fallback() {
             Fallback::Next => self.next().try_reserve::<F>(),
@@ -804,5 +809,24 @@ impl fmt::Debug for Scratch<'_> {
             .field("alignment", &self.alignment())
             .field("may_allocate", &self.may_allocate())
             .finish()
+    }
+}
+
+/// A reservation in a scratch's own space, by the header that heads the
+/// space: the eager poll needs it to find the future and its output.
+enum Here<'s, F: Future> {
+    /// A [`CountedHeader`]: the space counts.
+    Counted(Reservation<'s, F>),
+    /// A bare [`Header`]: a space without counters.
+    Bare(Reservation<'s, F>),
+}
+
+impl<'s, F: Future> Here<'s, F> {
+    /// The reservation, for a caller that fills it itself.
+    #[inline(always)]
+    fn into_reservation(self) -> Reservation<'s, F> {
+        match self {
+            Here::Counted(reservation) | Here::Bare(reservation) => reservation,
+        }
     }
 }
