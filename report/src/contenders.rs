@@ -166,6 +166,9 @@ pub struct SlotRow<const N: usize> {
     pub fleet: Fleet,
     /// Whether the row is a plain slot class, drawn as a chart line.
     pub class_row: bool,
+    /// Whether each call goes through the eagerly polled `Slot::call`,
+    /// whose callee polls a future ready at once itself.
+    pub eager: bool,
 }
 
 impl<const N: usize> SlotRow<N> {
@@ -175,6 +178,17 @@ impl<const N: usize> SlotRow<N> {
             label: format!("stackslot Slot<{N}>"),
             fleet: Fleet::plain(),
             class_row: true,
+            eager: false,
+        }
+    }
+
+    /// The plain implementors, through `Slot<N>::call`.
+    pub fn call() -> Self {
+        SlotRow {
+            label: format!("stackslot Slot<{N}>::call"),
+            fleet: Fleet::plain(),
+            class_row: false,
+            eager: true,
         }
     }
 }
@@ -192,38 +206,19 @@ impl<const N: usize> Contender for SlotRow<N> {
     fn run(&mut self, calls: &[Call]) -> Outcome {
         let mut slot = pin!(Slot::<N>::new());
         let mut checksum = 0u64;
-        for call in calls {
-            let future = self
-                .fleet
-                .get_mut(call.kind)
-                .call(slot.as_mut().or_box(), call.req);
-            checksum = checksum.wrapping_add(block_on(future));
-        }
-        Outcome {
-            checksum,
-            stats: Some(slot.stats()),
-        }
-    }
-}
-
-/// `stackslot`: a `Slot<N>` lent through the eagerly polled `Slot::call`,
-/// whose callee polls a future ready at once itself.
-pub struct CallRow<const N: usize>(pub Fleet);
-
-impl<const N: usize> Contender for CallRow<N> {
-    fn name(&self) -> String {
-        format!("stackslot Slot<{N}>::call")
-    }
-    fn stack_bytes(&self) -> usize {
-        size_of::<Slot<N>>()
-    }
-    fn run(&mut self, calls: &[Call]) -> Outcome {
-        let mut slot = pin!(Slot::<N>::new());
-        let mut checksum = 0u64;
-        for call in calls {
-            let handler = self.0.get_mut(call.kind);
-            let future = slot.as_mut().call(|s| handler.call(s, call.req));
-            checksum = checksum.wrapping_add(block_on(future));
+        // One loop per way of calling: no branch inside the measured calls.
+        if self.eager {
+            for call in calls {
+                let handler = self.fleet.get_mut(call.kind);
+                let output = block_on(slot.as_mut().call(|s| handler.call(s, call.req)));
+                checksum = checksum.wrapping_add(output);
+            }
+        } else {
+            for call in calls {
+                let handler = self.fleet.get_mut(call.kind);
+                let output = block_on(handler.call(slot.as_mut().or_box(), call.req));
+                checksum = checksum.wrapping_add(output);
+            }
         }
         Outcome {
             checksum,
@@ -254,8 +249,8 @@ pub fn all() -> Vec<Box<dyn Contender>> {
     // The eagerly polled `Slot::call`, next to the plain rows (not chart
     // lines: `slot_class` is `None`).
     rows.extend([
-        Box::new(CallRow::<64>(Fleet::plain())) as Box<dyn Contender>,
-        Box::new(CallRow::<4096>(Fleet::plain())),
+        Box::new(SlotRow::<64>::call()) as Box<dyn Contender>,
+        Box::new(SlotRow::<4096>::call()),
     ]);
     rows.extend(strategies());
     rows
@@ -283,5 +278,6 @@ fn strategy_row<S: Strategy + Default + Sync + 'static>(name: &str) -> Box<dyn C
         label: format!("strategy {name}, Slot<256>"),
         fleet: Fleet::adapted::<S>(),
         class_row: false,
+        eager: false,
     })
 }
