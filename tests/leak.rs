@@ -106,6 +106,16 @@ fn leak_pending_in_chain(
     forget(fut);
 }
 
+/// The abort message of a slot reused while a leaked `Tracked<8>` occupies
+/// it: it names the event and the occupant's type.
+#[cfg(unix)]
+fn assert_reused_under_a_leaked_tracked_future(stderr: &str) {
+    assert!(
+        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
+        "{stderr}"
+    );
+}
+
 /// Runs `case` in a child process (this binary, on test `test_name` only) and
 /// returns its stderr after checking that it was killed by `SIGABRT`.
 #[cfg(unix)]
@@ -148,10 +158,7 @@ fn reusing_a_slot_occupied_by_a_leaked_future_aborts() {
         forget(fut);
         let _reuse = slot.as_mut().stack_only();
     });
-    assert!(
-        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
-        "{stderr}"
-    );
+    assert_reused_under_a_leaked_tracked_future(&stderr);
     assert!(stderr.contains("Pin's drop guarantee"), "{stderr}");
 }
 
@@ -172,10 +179,7 @@ fn reusing_a_slot_under_a_leaked_call_future_aborts() {
         forget(call);
         let _reuse = slot.as_mut().or_box();
     });
-    assert!(
-        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
-        "{stderr}"
-    );
+    assert_reused_under_a_leaked_tracked_future(&stderr);
 }
 
 #[cfg(unix)]
@@ -224,10 +228,7 @@ fn reusing_a_slot_without_counters_occupied_by_a_leaked_future_aborts() {
             let _reuse = slot.as_mut().then(next.as_mut().stack_only());
         },
     );
-    assert!(
-        stderr.contains("stackslot: a slot was reused while a leaked future still occupied it (`leak::common::futures::Tracked<8>`"),
-        "{stderr}"
-    );
+    assert_reused_under_a_leaked_tracked_future(&stderr);
 }
 
 #[cfg(unix)]
