@@ -37,8 +37,8 @@ struct StreamState<I, F, H, const N: usize, A: Alignment> {
     next: F,
     iter: UnsafeCell<I>,
     slot: UnsafeCell<Slot<N, A>>,
-    /// How the slot is lent to each call: as `Slot::or_box` or
-    /// `Slot::stack_only` lend it.
+    /// How the slot is lent to each call: as `Slot::call` (`or_box`) or
+    /// `Slot::call_stack_only` lend it, eagerly.
     lend: SpaceInfo,
     /// Where the stream was made: the site its lends are attributed to.
     #[cfg(feature = "profile")]
@@ -57,7 +57,7 @@ impl<I, F, H, const N: usize, A: Alignment> StreamState<I, F, H, N, A> {
             next,
             iter: UnsafeCell::new(iter),
             slot: UnsafeCell::new(slot),
-            lend,
+            lend: lend.eager(),
             finished: false,
         }
     }
@@ -90,7 +90,7 @@ impl<I, F, H, const N: usize, A: Alignment> StreamState<I, F, H, N, A> {
                 // `Slot::call` lends it: an item ready at once is polled by
                 // `next`'s `emplace` (docs/ARCHITECTURE.md, "The eager
                 // path").
-                let scratch = slot.lend(this.lend.eager());
+                let scratch = slot.lend(this.lend);
                 #[cfg(feature = "profile")]
                 scratch.attribute_to(this.site);
                 // SAFETY: no handle is in flight and no leaked future
