@@ -318,13 +318,22 @@ impl<'s, F, H> SlotCall<'s, F, H> {
                 return output;
             }
             State::Lazy(_) => {}
-            State::Done => panic!("stackslot: call future polled after it completed"),
+            State::Done => polled_after_completion(),
         }
         match core::mem::replace(&mut self.state, State::Done) {
             State::Lazy(f) => self.start(f, cx),
             _ => unreachable!(),
         }
     }
+}
+
+/// The panic of a call polled again after `Ready`: out of line, so that
+/// the inlined `poll` stays small.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn polled_after_completion() -> ! {
+    panic!("stackslot: call future polled after it completed")
 }
 
 /// The call awaits either handle.
@@ -336,10 +345,14 @@ macro_rules! call_future {
         {
             type Output = T;
 
+            /// Inlined into the caller: a call is polled from the
+            /// caller's own future, and a `poll` left out of line costs
+            /// its pushes and pops twice for a future pending once.
+            ///
             /// # Panics
             ///
             /// See [`Slot::call`].
-            #[inline]
+            #[inline(always)]
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
                 self.get_mut().poll_call(cx)
             }
