@@ -638,6 +638,21 @@ impl<'s> Scratch<'s> {
     #[track_caller]
     fn reserve_elsewhere<F: Future + 's>(self) -> Reservation<'s, F> {
         self.record_misfit::<F>();
+        // The common fallback first, without the jump table or the spills
+        // that the other arms need.
+        #[cfg(feature = "alloc")]
+        if self.info.fallback() == Fallback::Box {
+            self.record_heap_allocation();
+            return HeapBlock::reserve::<F>();
+        }
+        self.reserve_by_tag::<F>()
+    }
+
+    /// [`Scratch::reserve_elsewhere`] for every fallback, after the misfit
+    /// was recorded.
+    #[inline(never)]
+    #[track_caller]
+    fn reserve_by_tag<F: Future + 's>(self) -> Reservation<'s, F> {
         match self.info.fallback() {
             #[cfg(feature = "alloc")]
             Fallback::Box => {
