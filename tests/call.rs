@@ -193,6 +193,53 @@ fn futures_that_do_not_fit_and_outputs_that_do_not_fit_take_the_normal_path() {
     assert!(!slot.is_occupied());
 }
 
+/// An output larger, or more aligned, than both the future and the slot
+/// allow is not polled inside `emplace` (where it would be written into the
+/// slot), but by the call, after `emplace` returned.
+#[test]
+fn outputs_larger_or_more_aligned_than_the_slot_are_not_polled_in_emplace() {
+    #[repr(align(32))]
+    #[derive(Debug, PartialEq)]
+    struct Aligned32(u8);
+
+    let polls = &AtomicUsize::new(0);
+    let mut slot = pin!(Slot::<64>::new());
+    // 100 bytes from a future of about 8.
+    let mut call = slot.as_mut().call(|s| {
+        let handle = s.emplace(async move {
+            polls.fetch_add(1, Ordering::SeqCst);
+            [3u8; 100]
+        });
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            0,
+            "a 100-byte output polled in emplace"
+        );
+        handle
+    });
+    assert_eq!(poll_once(&mut call), Poll::Ready([3u8; 100]));
+    drop(call);
+    // Aligned to 32 (the slot to 16), from a larger future aligned to 8.
+    let mut call = slot.as_mut().call(|s| {
+        let pad = [1u8; 40];
+        let handle = s.emplace(async move {
+            polls.fetch_add(1, Ordering::SeqCst);
+            Aligned32(pad[39] + 8)
+        });
+        assert!(handle.is_inline());
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            1,
+            "an output aligned to 32 polled in emplace"
+        );
+        handle
+    });
+    assert_eq!(poll_once(&mut call), Poll::Ready(Aligned32(9)));
+    drop(call);
+    assert_eq!(polls.load(Ordering::SeqCst), 2);
+    assert_eq!(slot.stats().hits(), 2);
+}
+
 #[test]
 fn call_stack_only_panics_on_a_future_too_large_and_the_slot_stays_usable() {
     let probe = Probe::new();
