@@ -8,6 +8,11 @@
 //! `benches/instructions.sh` builds this target and prints that figure for
 //! every path; by hand: `valgrind --tool=callgrind <binary> hit 1000`.
 //!
+//! The `awaiting-` paths repeat the floor, the bare ABI, the hit and
+//! `call` with a future that awaits once before it returns, as the
+//! report's handlers do: its state machine is part of every async path's
+//! cost and of no synchronous one's.
+//!
 //! Besides the crate's paths it runs two that are not the crate's: the
 //! floor (`&mut dyn Iterator::next`) and the *bare* scratch-space ABI,
 //! which writes the future into a caller's buffer and returns a pointer
@@ -38,6 +43,39 @@ impl DynNext for Counter {
             self.0 += 1;
             Some(self.0)
         })
+    }
+}
+
+/// A counter whose future awaits a ready future before it returns, as the
+/// report's handlers do: a state machine with a resume point (40 bytes),
+/// where `Counter`'s has none.
+struct Awaiting(u64);
+
+impl Awaiting {
+    #[inline(always)]
+    async fn future(&mut self) -> Option<u64> {
+        let step = [1u8; 1];
+        std::future::ready(()).await;
+        self.0 += u64::from(step[0]);
+        Some(self.0)
+    }
+}
+
+impl DynNext for Awaiting {
+    #[inline(never)]
+    fn next<'s>(&'s mut self, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u64>> {
+        scratch.emplace(self.future())
+    }
+}
+
+/// `Awaiting`'s floor: the same work, synchronous.
+impl Iterator for Awaiting {
+    type Item = u64;
+    #[inline(never)]
+    fn next(&mut self) -> Option<u64> {
+        let step = black_box([1u8; 1]);
+        self.0 += u64::from(step[0]);
+        Some(self.0)
     }
 }
 
@@ -247,6 +285,13 @@ mod bare {
         }
     }
 
+    impl BareNext for Awaiting {
+        #[inline(never)]
+        fn next(&mut self, at: *mut u8) -> Placed {
+            place(at, self.future())
+        }
+    }
+
     #[repr(C, align(16))]
     struct Buffer([u8; 64]);
 
@@ -264,10 +309,14 @@ mod bare {
 }
 
 /// The paths, by name.
-const PATHS: [&str; 10] = [
+const PATHS: [&str; 14] = [
     "floor",
     "bare",
     "hit",
+    "awaiting-floor",
+    "awaiting-bare",
+    "awaiting-hit",
+    "awaiting-call",
     "hit-no-stats",
     "call",
     "pending",
@@ -281,10 +330,15 @@ fn run(path: &str, n: u64) -> u64 {
     let mut counter = Counter(0);
     let mut yielding = Yielding(0);
     let mut large = Large(0);
+    let mut awaiting = Awaiting(0);
     match path {
         "floor" => floor(black_box(&mut (0u64..)), n),
         "bare" => bare::run(black_box(&mut counter), n),
         "hit" => plain(black_box(&mut counter), pin!(Slot::<64>::new()), n),
+        "awaiting-floor" => floor(black_box(&mut awaiting), n),
+        "awaiting-bare" => bare::run(black_box(&mut awaiting), n),
+        "awaiting-hit" => plain(black_box(&mut awaiting), pin!(Slot::<64>::new()), n),
+        "awaiting-call" => call(black_box(&mut awaiting), n),
         "hit-no-stats" => plain(
             black_box(&mut counter),
             pin!(Slot::<64, stackslot::Align16, NoStats>::new()),
