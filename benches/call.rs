@@ -13,15 +13,18 @@
 //! (see `common`'s docs for why); compare ratios within one run.
 
 mod common;
+#[path = "common/yield_once.rs"]
+mod yield_once;
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::{Pin, pin};
-use std::task::{Context, Poll};
+use std::task::Context;
 
 use common::{Counter, Group, expect_ready, group, noop_context, per_call, ready, reference_rows};
 use criterion::{Criterion, criterion_group, criterion_main};
 use stackslot::{Scratch, Slot, SlotFuture};
+use yield_once::YieldOnce;
 
 /// The dyn-compatible method, ready at once.
 trait SlotNext {
@@ -31,22 +34,6 @@ trait SlotNext {
 impl SlotNext for Counter {
     fn next<'s>(&'s mut self, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u64>> {
         scratch.emplace(self.next_async())
-    }
-}
-
-/// Pending on its first poll, ready on the second (it does not wake: the
-/// bench polls again).
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            Poll::Pending
-        }
     }
 }
 

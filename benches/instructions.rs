@@ -27,6 +27,10 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Waker};
 
 use stackslot::{NoStats, Scratch, Slot, SlotFuture};
+use yield_once::YieldOnce;
+
+#[path = "common/yield_once.rs"]
+mod yield_once;
 
 /// The dyn-compatible method of every slot path.
 trait DynNext {
@@ -76,21 +80,6 @@ impl Iterator for Awaiting {
         let step = black_box([1u8; 1]);
         self.0 += u64::from(step[0]);
         Some(self.0)
-    }
-}
-
-/// Pending on its first poll, ready on the second.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            Poll::Pending
-        }
     }
 }
 
