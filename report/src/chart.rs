@@ -24,8 +24,12 @@ const PANELS_TOP: f64 = 80.0;
 const LABEL_GAP: f64 = 11.0;
 /// Where the bars of the lower panel start: the row names are left of it.
 const BARS_X0: f64 = 290.0;
-/// The height of one row of the lower panel.
-const BAND: f64 = 19.0;
+/// The least height of one row of the lower panel: a line of text.
+const MIN_BAND: f64 = 19.0;
+/// The vertical step between the workloads' markers within a row.
+const MARKER_STEP: f64 = 2.6;
+/// The room above and below the markers within a row.
+const BAND_PAD: f64 = 6.0;
 
 /// How a workload is drawn, so that overlapping lines stay apart without
 /// colour: a dash pattern and a marker each.
@@ -106,7 +110,7 @@ pub fn svg(results: &[WorkloadResult], title: &str, info: &RunInfo) -> String {
     let legend_top = PANELS_TOP + PANEL_H + 50.0;
     let legend_h = 16.0 * results.len().div_ceil(2) as f64;
     let bars_top = legend_top + legend_h + 45.0;
-    let height = bars_top + BAND * rows as f64 + 45.0;
+    let height = bars_top + band(results.len()) * rows as f64 + 45.0;
 
     let mut svg = String::new();
     writeln!(
@@ -300,7 +304,8 @@ fn row_bars(svg: &mut String, results: &[WorkloadResult], top: f64) {
     let right = *x_ticks.last().unwrap_or(&1.0);
     let width = WIDTH - BARS_X0 - 30.0;
     let x = |ns: f64| BARS_X0 + ns / right * width;
-    let bottom = top + BAND * first.rows.len() as f64;
+    let band = band(results.len());
+    let bottom = top + band * first.rows.len() as f64;
     writeln!(
         svg,
         r#"<text x="{}" y="{}" text-anchor="middle" font-weight="bold">ns per call of every row: median (marker) and p25-p75 (bar), per workload</text>"#,
@@ -324,9 +329,9 @@ fn row_bars(svg: &mut String, results: &[WorkloadResult], top: f64) {
         bottom + 32.0
     )
     .unwrap();
-    let spacing = (BAND - 6.0) / results.len().max(1) as f64;
+    let spacing = (band - BAND_PAD) / results.len().max(1) as f64;
     for (r, row) in first.rows.iter().enumerate() {
-        let band_top = top + BAND * r as f64;
+        let band_top = top + band * r as f64;
         let shade = if r % 2 == 0 { "#f4f4f4" } else { "white" };
         let weight = if row.reference.is_some() {
             r#" font-weight="bold""#
@@ -335,11 +340,11 @@ fn row_bars(svg: &mut String, results: &[WorkloadResult], top: f64) {
         };
         writeln!(
             svg,
-            r#"<rect x="{}" y="{band_top}" width="{}" height="{BAND}" fill="{shade}"/><text x="{}" y="{:.1}" text-anchor="end"{weight}>{}</text>"#,
+            r#"<rect x="{}" y="{band_top}" width="{}" height="{band}" fill="{shade}"/><text x="{}" y="{:.1}" text-anchor="end"{weight}>{}</text>"#,
             MARGIN_L - 40.0,
             WIDTH - MARGIN_L + 10.0,
             BARS_X0 - 8.0,
-            band_top + BAND / 2.0 + 4.0,
+            band_top + band / 2.0 + 4.0,
             escape(&row.name)
         )
         .unwrap();
@@ -362,6 +367,12 @@ fn row_bars(svg: &mut String, results: &[WorkloadResult], top: f64) {
         r##"<line x1="{BARS_X0}" x2="{BARS_X0}" y1="{top}" y2="{bottom}" stroke="#888"/>"##
     )
     .unwrap();
+}
+
+/// The height of one row of the lower panel with `workloads` markers in
+/// it, so that each workload added keeps its markers as far apart.
+fn band(workloads: usize) -> f64 {
+    (BAND_PAD + MARKER_STEP * workloads as f64).max(MIN_BAND)
 }
 
 /// A marker of `size` 3.5 centred on (`x`, `y`).
@@ -415,15 +426,18 @@ mod tests {
     use super::*;
     use crate::measure::fixture;
 
-    fn chart() -> String {
-        let info = RunInfo {
+    fn info() -> RunInfo {
+        RunInfo {
             rustc: "rustc 1.0.0",
             cpu: "Some CPU".into(),
             cores: 2,
             date: "2026-12-01 17:45 UTC".into(),
             mode: "quick",
-        };
-        svg(&[fixture::service()], "title", &info)
+        }
+    }
+
+    fn chart() -> String {
+        svg(&[fixture::service()], "title", &info())
     }
 
     #[test]
@@ -440,6 +454,68 @@ mod tests {
         assert!(chart.contains(">Box: service</text>"));
         // One end label per panel.
         assert_eq!(chart.matches(">service</text>").count(), 2);
+    }
+
+    /// The heights of the texts drawn at `x`, sorted.
+    fn texts_at(chart: &str, x: f64) -> Vec<f64> {
+        let start = format!(r#"<text x="{x}" y=""#);
+        let mut ys: Vec<f64> = chart
+            .match_indices(&start)
+            .map(|(at, _)| {
+                let rest = &chart[at + start.len()..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        ys.sort_by(f64::total_cmp);
+        ys
+    }
+
+    #[test]
+    fn every_workload_has_a_style_of_its_own() {
+        let count = fixture::every_workload().len();
+        assert!(
+            STYLES.len() >= count,
+            "{count} workloads, {} styles",
+            STYLES.len()
+        );
+        for (a, b) in (0..count).flat_map(|a| (a + 1..count).map(move |b| (a, b))) {
+            let (a, b) = (style(a), style(b));
+            assert_ne!(a.color, b.color);
+            assert_ne!(a.dash, b.dash);
+        }
+    }
+
+    #[test]
+    fn end_labels_of_every_workload_do_not_collide() {
+        let results = fixture::every_workload();
+        let chart = svg(&results, "title", &info());
+        // Every line ends at the same point and every Box level is the
+        // same: each panel's labels are spread at least a label apart.
+        let ns_x0 = MARGIN_L + PANEL_W + LABELS_W + MARGIN_L;
+        for (x0, labels) in [(MARGIN_L, results.len()), (ns_x0, 2 * results.len())] {
+            let ys = texts_at(&chart, x0 + PANEL_W + 13.0);
+            assert_eq!(ys.len(), labels);
+            for pair in ys.windows(2) {
+                assert!(pair[1] - pair[0] >= LABEL_GAP - 0.1, "{ys:?}");
+            }
+            assert!(ys[labels - 1] <= PANELS_TOP + PANEL_H + 12.0, "{ys:?}");
+        }
+        for result in &results {
+            let name = short_name(result);
+            assert_eq!(chart.matches(&format!(">{name}</text>")).count(), 2);
+            assert!(chart.contains(&format!(">Box: {name}</text>")), "{name}");
+        }
+    }
+
+    #[test]
+    fn end_labels_fit_right_of_the_ns_panel() {
+        // About 0.6 em per character of an 11 px sans-serif font.
+        let glyph = 0.6 * 11.0;
+        let room = WIDTH - (2.0 * MARGIN_L + 2.0 * PANEL_W + LABELS_W + 13.0);
+        for result in &fixture::every_workload() {
+            let label = format!("Box: {}", short_name(result));
+            assert!(label.len() as f64 * glyph <= room, "{label}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::future::{Future, ready};
 use std::marker::PhantomData;
 use std::mem::size_of_val;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use stackfuture::StackFuture;
 use stackslot::{Adapter, Scratch, SlotFuture, Strategy};
@@ -73,17 +74,63 @@ impl<W: Work, S: Strategy + Sync> Handler for Adapter<W, S> {
     }
 }
 
-/// A handler that fills `K` bytes of state (a buffer, a parsed header)
-/// and keeps them across an `.await`, so its future holds them.
-#[derive(Default)]
-pub struct Buffered<const K: usize>;
+/// What a handler's `.await` waits for: the one thing in which two
+/// handlers with the same state and work differ.
+pub trait Pause: Default + Send + Sync + 'static {
+    fn pause() -> impl Future<Output = ()> + Send;
+}
 
-impl<const K: usize> Work for Buffered<K> {
+/// An `.await` that is ready at once, as most workloads' futures are.
+#[derive(Default)]
+pub struct AtOnce;
+
+impl Pause for AtOnce {
+    fn pause() -> impl Future<Output = ()> + Send {
+        ready(())
+    }
+}
+
+/// An `.await` that is pending once: as a future waiting for a readiness
+/// event that has already come, it wakes its task and returns `Pending`,
+/// then is ready when polled again.
+#[derive(Default)]
+pub struct PendingOnce;
+
+impl Pause for PendingOnce {
+    fn pause() -> impl Future<Output = ()> + Send {
+        YieldOnce { yielded: false }
+    }
+}
+
+/// The future of [`PendingOnce`].
+struct YieldOnce {
+    yielded: bool,
+}
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// A handler that fills `K` bytes of state (a buffer, a parsed header)
+/// and keeps them across an `.await` on `P`, so its future holds them.
+#[derive(Default)]
+pub struct Buffered<const K: usize, P = AtOnce>(PhantomData<P>);
+
+impl<const K: usize, P: Pause> Work for Buffered<K, P> {
     async fn handle(&self, req: u64) -> u64 {
         let mut state = [0u8; K];
         let i = req as usize % K;
         state[i] = req as u8;
-        ready(()).await;
+        P::pause().await;
         u64::from(state[i]) + req
     }
 
@@ -128,6 +175,7 @@ pub enum Kind {
     Large,
     Huge,
     Padded,
+    TinyPendingOnce,
 }
 
 pub type Tiny = Buffered<1>;
@@ -135,6 +183,8 @@ pub type Small = Buffered<24>;
 pub type Medium = Buffered<400>;
 pub type Large = Buffered<3000>;
 pub type Huge = Buffered<6000>;
+/// The tiny handler's state and work, its future pending once.
+pub type TinyPendingOnce = Buffered<1, PendingOnce>;
 
 impl Kind {
     pub fn name(self) -> &'static str {
@@ -145,6 +195,7 @@ impl Kind {
             Kind::Large => "large",
             Kind::Huge => "huge",
             Kind::Padded => "cache-padded",
+            Kind::TinyPendingOnce => "tiny pending once",
         }
     }
 
@@ -160,6 +211,7 @@ impl Kind {
             Kind::Large => size::<Large>(),
             Kind::Huge => size::<Huge>(),
             Kind::Padded => size::<Padded>(),
+            Kind::TinyPendingOnce => size::<TinyPendingOnce>(),
         }
     }
 }
@@ -216,6 +268,7 @@ impl<D: ?Sized> Fleet<D> {
             E::erase::<Large>(),
             E::erase::<Huge>(),
             E::erase::<Padded>(),
+            E::erase::<TinyPendingOnce>(),
         ])
     }
 
@@ -227,5 +280,55 @@ impl<D: ?Sized> Fleet<D> {
     #[inline(always)]
     pub fn get_mut(&mut self, kind: Kind) -> Pin<&mut D> {
         self.0[kind as usize].as_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    use super::*;
+
+    /// A waker that counts its wakes.
+    #[derive(Default)]
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn pending_once_handler_wakes_once_then_gives_the_floors_output() {
+        let handler = TinyPendingOnce::default();
+        for req in [0, 7, 255, 0x1234_5678_9abc_def0] {
+            let wakes = Arc::new(CountingWaker::default());
+            let waker = Waker::from(wakes.clone());
+            let mut cx = Context::from_waker(&waker);
+            let mut future = pin!(handler.handle(req));
+            assert!(future.as_mut().poll(&mut cx).is_pending());
+            assert_eq!(wakes.0.load(Ordering::Relaxed), 1, "woken before Pending");
+            assert_eq!(
+                future.as_mut().poll(&mut cx),
+                Poll::Ready(handler.handle_sync(req))
+            );
+            assert_eq!(wakes.0.load(Ordering::Relaxed), 1, "no wake when ready");
+            assert_eq!(handler.handle_sync(req), Tiny::default().handle_sync(req));
+        }
+    }
+
+    #[test]
+    fn pending_once_handler_holds_the_tiny_handlers_state() {
+        assert_eq!(
+            Kind::TinyPendingOnce.future_size(),
+            Kind::Tiny.future_size()
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The hit/fallback report: calls a dyn async trait whose implementors
-//! return futures of different sizes, in realistic mixes, through every
+//! return futures of different sizes (ready at once, or pending once
+//! before they are ready), in realistic mixes, through every
 //! slot class, the strategies and the peers, and prints a table per
 //! workload: ns per call, exact heap allocations per call, hit ratio,
 //! fallbacks by reason, the stack bytes each caller reserves, the ratios

@@ -221,6 +221,17 @@ pub mod fixture {
 
     /// The service workload with the references and two slot classes.
     pub fn service() -> WorkloadResult {
+        workload(&WORKLOADS[0])
+    }
+
+    /// Every workload with the rows of [`service`]: their lines end at the
+    /// same points, the worst case for the chart's labels.
+    pub fn every_workload() -> Vec<WorkloadResult> {
+        WORKLOADS.iter().map(workload).collect()
+    }
+
+    /// `workload` with the references and two slot classes.
+    fn workload(workload: &'static Workload) -> WorkloadResult {
         let mut rows = vec![
             row("floor: sync dyn call", 2.0, Some(Reference::Floor)),
             row("Box per call", 20.0, Some(Reference::BoxPerCall)),
@@ -237,7 +248,7 @@ pub mod fixture {
             });
         }
         WorkloadResult {
-            workload: &WORKLOADS[0],
+            workload,
             sizes: vec![],
             rows,
         }

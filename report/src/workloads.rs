@@ -12,7 +12,7 @@ pub struct Workload {
     pub mix: &'static [(Kind, u32)],
 }
 
-pub static WORKLOADS: [Workload; 5] = [
+pub static WORKLOADS: [Workload; 6] = [
     Workload {
         name: "service: 90% small / 9% medium / 1% large",
         why: "a service's handlers: most requests are answered from memory, some \
@@ -24,6 +24,14 @@ pub static WORKLOADS: [Workload; 5] = [
         why: "an async iterator's `next()` or a cache lookup: every future is tiny, \
               the best case and the closest to the floor",
         mix: &[(Kind::Tiny, 100)],
+    },
+    Workload {
+        name: "pending once: 100% tiny, each pending once",
+        why: "the iterator's futures, each waiting once for an event that has already \
+              come (a wake, then `Pending`, then ready): `Slot::call` polls it once in \
+              the callee and the caller once through the handle, the plain path twice \
+              through the handle",
+        mix: &[(Kind::TinyPendingOnce, 100)],
     },
     Workload {
         name: "bimodal: 50% small / 50% medium",
@@ -90,5 +98,23 @@ impl XorShift {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mix_sums_to_100_percent_and_calls_follow_it() {
+        for workload in &WORKLOADS {
+            let total: u32 = workload.mix.iter().map(|&(_, percent)| percent).sum();
+            assert_eq!(total, 100, "{}", workload.name);
+            let calls = workload.calls(1000);
+            for &(kind, percent) in workload.mix {
+                let count = calls.iter().filter(|call| call.kind == kind).count();
+                assert_eq!(count, 10 * percent as usize, "{}", workload.name);
+            }
+        }
     }
 }
