@@ -17,7 +17,9 @@
 //! floor (`&mut dyn Iterator::next`) and the *bare* scratch-space ABI,
 //! which writes the future into a caller's buffer and returns a pointer
 //! with a `poll` function, and checks nothing: no vacancy, no occupancy
-//! record, no counters, no fit test, no fallback. It is sound only
+//! record, no counters, no fit test, no fallback; `bare-eager` also polls
+//! the future in the callee with the caller's context, as `Slot::call`
+//! does, and returns a ready output by value. It is sound only
 //! because this file calls it in exactly one way; it is here to measure
 //! what the crate's checks cost, not to be used.
 
@@ -40,13 +42,18 @@ trait DynNext {
 /// A counter whose future (16 bytes) is ready at once.
 struct Counter(u64);
 
+impl Counter {
+    #[inline(always)]
+    async fn future(&mut self) -> Option<u64> {
+        self.0 += 1;
+        Some(self.0)
+    }
+}
+
 impl DynNext for Counter {
     #[inline(never)]
     fn next<'s>(&'s mut self, scratch: Scratch<'s>) -> SlotFuture<'s, Option<u64>> {
-        scratch.emplace(async move {
-            self.0 += 1;
-            Some(self.0)
-        })
+        scratch.emplace(self.future())
     }
 }
 
@@ -259,27 +266,54 @@ mod bare {
         }
     }
 
-    /// The dyn-compatible method of the bare ABI.
+    /// [`place`], then a poll with the caller's context, the eager path
+    /// without its checks: the output when ready, else how to poll again.
+    #[inline(always)]
+    fn place_eagerly<F: Future<Output = Option<u64>>>(
+        at: *mut u8,
+        f: F,
+        cx: &mut Context<'_>,
+    ) -> Result<Option<u64>, Placed> {
+        let placed = place(at, f);
+        // SAFETY: `place` just wrote a `F` at `at`, not polled yet.
+        match unsafe { poll_placed::<F>(at, cx) } {
+            Poll::Ready(output) => Ok(output),
+            Poll::Pending => Err(placed),
+        }
+    }
+
+    /// The dyn-compatible methods of the bare ABI.
     pub trait BareNext {
         fn next(&mut self, at: *mut u8) -> Placed;
+        fn next_eagerly(
+            &mut self,
+            at: *mut u8,
+            cx: &mut Context<'_>,
+        ) -> Result<Option<u64>, Placed>;
     }
 
-    impl BareNext for Counter {
-        #[inline(never)]
-        fn next(&mut self, at: *mut u8) -> Placed {
-            place(at, async move {
-                self.0 += 1;
-                Some(self.0)
-            })
-        }
+    /// The bare methods of a counter whose `future` is its async `next`.
+    macro_rules! bare_next {
+        ($counter:ty) => {
+            impl BareNext for $counter {
+                #[inline(never)]
+                fn next(&mut self, at: *mut u8) -> Placed {
+                    place(at, self.future())
+                }
+                #[inline(never)]
+                fn next_eagerly(
+                    &mut self,
+                    at: *mut u8,
+                    cx: &mut Context<'_>,
+                ) -> Result<Option<u64>, Placed> {
+                    place_eagerly(at, self.future(), cx)
+                }
+            }
+        };
     }
 
-    impl BareNext for Awaiting {
-        #[inline(never)]
-        fn next(&mut self, at: *mut u8) -> Placed {
-            place(at, self.future())
-        }
-    }
+    bare_next!(Counter);
+    bare_next!(Awaiting);
 
     #[repr(C, align(16))]
     struct Buffer([u8; 64]);
@@ -295,15 +329,32 @@ mod bare {
         }
         sum
     }
+
+    #[inline(never)]
+    pub fn run_eagerly(iter: &mut dyn BareNext, n: u64) -> u64 {
+        let mut buffer = Buffer([0; 64]);
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut sum = 0u64;
+        for _ in 0..n {
+            let output = match iter.next_eagerly(buffer.0.as_mut_ptr(), &mut cx) {
+                Ok(output) => Poll::Ready(output),
+                Err(placed) => placed.poll(&mut cx),
+            };
+            sum = sum.wrapping_add(ready(output));
+        }
+        sum
+    }
 }
 
 /// The paths, by name.
-const PATHS: [&str; 14] = [
+const PATHS: [&str; 16] = [
     "floor",
     "bare",
+    "bare-eager",
     "hit",
     "awaiting-floor",
     "awaiting-bare",
+    "awaiting-bare-eager",
     "awaiting-hit",
     "awaiting-call",
     "hit-no-stats",
@@ -323,9 +374,11 @@ fn run(path: &str, n: u64) -> u64 {
     match path {
         "floor" => floor(black_box(&mut (0u64..)), n),
         "bare" => bare::run(black_box(&mut counter), n),
+        "bare-eager" => bare::run_eagerly(black_box(&mut counter), n),
         "hit" => plain(black_box(&mut counter), pin!(Slot::<64>::new()), n),
         "awaiting-floor" => floor(black_box(&mut awaiting), n),
         "awaiting-bare" => bare::run(black_box(&mut awaiting), n),
+        "awaiting-bare-eager" => bare::run_eagerly(black_box(&mut awaiting), n),
         "awaiting-hit" => plain(black_box(&mut awaiting), pin!(Slot::<64>::new()), n),
         "awaiting-call" => call(black_box(&mut awaiting), n),
         "hit-no-stats" => plain(

@@ -12,8 +12,8 @@ bin=$(cargo bench --bench instructions --features "alloc ${FEATURES:-}" --no-run
       sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
 paths=("$@")
 if [[ ${#paths[@]} -eq 0 ]]; then
-    paths=(floor bare hit hit-no-stats call pending call-pending fallback call-fallback box-per-call
-           awaiting-floor awaiting-bare awaiting-hit awaiting-call)
+    paths=(floor bare bare-eager hit hit-no-stats call pending call-pending fallback call-fallback
+           box-per-call awaiting-floor awaiting-bare awaiting-bare-eager awaiting-hit awaiting-call)
 fi
 count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 |
