@@ -647,23 +647,28 @@ impl<'s> Scratch<'s> {
         // that the other arms need.
         #[cfg(feature = "alloc")]
         if self.info.fallback() == Fallback::Box {
-            self.record_heap_allocation();
-            return HeapBlock::reserve::<F>();
+            return self.reserve_boxed::<F>();
         }
         self.reserve_by_tag::<F>()
     }
 
-    /// [`Scratch::reserve_elsewhere`] for every fallback, after the misfit
-    /// was recorded.
+    /// A block of the global heap for a `F`, counted as an allocation.
+    #[cfg(feature = "alloc")]
+    #[inline(always)]
+    fn reserve_boxed<F: Future + 's>(&self) -> Reservation<'s, F> {
+        self.record_heap_allocation();
+        HeapBlock::reserve::<F>()
+    }
+
+    /// [`Scratch::reserve_elsewhere`] by the fallback's tag, after the
+    /// misfit was recorded (`reserve_elsewhere` boxes before it gets here;
+    /// the `Box` arm keeps the match whole).
     #[inline(never)]
     #[track_caller]
     fn reserve_by_tag<F: Future + 's>(self) -> Reservation<'s, F> {
         match self.info.fallback() {
             #[cfg(feature = "alloc")]
-            Fallback::Box => {
-                self.record_heap_allocation();
-                HeapBlock::reserve::<F>()
-            }
+            Fallback::Box => self.reserve_boxed::<F>(),
             Fallback::StackOnly => stack_only_overflow::<F>(self.info),
             #[cfg(feature = "alloc")]
             Fallback::Grow => {
@@ -696,10 +701,7 @@ impl<'s> Scratch<'s> {
                 // SAFETY: lent by a side stack (the tag).
                 match unsafe { self.side_stack_reserve::<F>() } {
                     Ok(reservation) => reservation,
-                    Err(_) => {
-                        self.record_heap_allocation();
-                        HeapBlock::reserve::<F>()
-                    }
+                    Err(_) => self.reserve_boxed::<F>(),
                 }
             }
         }
