@@ -40,14 +40,10 @@ enum Op {
 
 fn op(slot: &'static SlotClass) -> impl Strategy<Value = Op> {
     let emplace = (
-        strategies::future_for(slot),
-        strategies::kind(),
+        strategies::placement(strategies::future_for(slot)),
         strategies::behaviour(3),
     )
-        .prop_filter(strategies::MIRI_FOLLOWS, |(ty, (lender, _), _)| {
-            strategies::miri_follows(ty, lender)
-        })
-        .prop_map(|(ty, kind, behaviour)| Op::Emplace(ty, kind, behaviour));
+        .prop_map(|((ty, kind), behaviour)| Op::Emplace(ty, kind, behaviour));
     prop_oneof![
         3 => emplace,
         3 => Just(Op::Poll),

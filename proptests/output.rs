@@ -23,15 +23,15 @@ proptest! {
     #[test]
     fn the_caller_gets_the_value_the_future_produced(
         (slot, steps) in strategies::slot_class().prop_flat_map(|slot| {
-            let step = (strategies::future_for(slot), strategies::kind(), strategies::behaviour(6))
-                .prop_filter(strategies::MIRI_FOLLOWS, |(ty, (lender, _), _)| {
-                    strategies::miri_follows(ty, lender)
-                });
+            let step = (
+                strategies::placement(strategies::future_for(slot)),
+                strategies::behaviour(6),
+            );
             (Just(slot), vec(step, 1..=3))
         }),
     ) {
         let mut rig = Rig::new(slot);
-        for (ty, (lender, placer), behaviour) in steps {
+        for ((ty, (lender, placer)), behaviour) in steps {
             rig.reset_arena();
             let id = ty.register(behaviour);
             let before = rig.storages.snapshot();

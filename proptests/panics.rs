@@ -67,14 +67,17 @@ enum Event {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let slot_and_future =
-        strategies::slot_class().prop_flat_map(|slot| (Just(slot), strategies::future_for(slot)));
-    let placed = (slot_and_future, strategies::kind()).prop_filter(
-        "the callee returns a handle",
-        |((slot, ty), (lender, placer))| {
-            Contract::new(slot).places(ty, lender, *placer) && strategies::miri_follows(ty, lender)
-        },
-    );
+    let placed = strategies::slot_class()
+        .prop_flat_map(|slot| {
+            (
+                Just(slot),
+                strategies::placement(strategies::future_for(slot)),
+            )
+        })
+        .prop_filter(
+            "the callee returns a handle",
+            |(slot, (ty, (lender, placer)))| Contract::new(slot).places(ty, lender, *placer),
+        );
     let boundary = prop_oneof![Just(Boundary::EachStep), Just(Boundary::WholeLife)];
     (
         placed,
@@ -86,7 +89,7 @@ fn case() -> impl Strategy<Value = Case> {
         boundary,
     )
         .prop_map(
-            |(((slot, ty), kind), pending, value, polls, fault, at, boundary)| {
+            |((slot, (ty, kind)), pending, value, polls, fault, at, boundary)| {
                 let fault = match fault {
                     1 if ty.tracked => Fault::Drop,
                     2 => Fault::Callee,

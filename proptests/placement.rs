@@ -25,13 +25,7 @@ proptest! {
     #[test]
     fn each_future_lands_where_the_contract_says(
         (slot, steps) in strategies::slot_class().prop_flat_map(|slot| {
-            {
-                let step = (strategies::future_for(slot), strategies::kind())
-                    .prop_filter(strategies::MIRI_FOLLOWS, |(ty, (lender, _))| {
-                        strategies::miri_follows(ty, lender)
-                    });
-                (Just(slot), vec(step, 1..=4))
-            }
+            (Just(slot), vec(strategies::placement(strategies::future_for(slot)), 1..=4))
         }),
     ) {
         let mut rig = Rig::new(slot);

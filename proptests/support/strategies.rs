@@ -18,12 +18,19 @@ pub fn slot_class() -> impl Strategy<Value = &'static SlotClass> {
 }
 
 /// Any lender and any placer of this build.
-pub fn kind() -> impl Strategy<Value = (&'static Lender, Placer)> {
+fn kind() -> impl Strategy<Value = (&'static Lender, Placer)> {
     (0..LENDERS.len(), select(Placer::ALL)).prop_map(|(l, p)| (&LENDERS[l], p))
 }
 
-/// Why a pair is left out under Miri (see [`miri_follows`]).
-pub const MIRI_FOLLOWS: &str = "Miri can follow the placement";
+/// A future type from `ty` and a kind to place it by: every pair
+/// natively, and under Miri the pairs it can follow ([`miri_follows`]).
+pub fn placement(
+    ty: impl Strategy<Value = &'static FutureType>,
+) -> impl Strategy<Value = (&'static FutureType, (&'static Lender, Placer))> {
+    (ty, kind()).prop_filter("Miri can follow the placement", |(ty, (lender, _))| {
+        miri_follows(ty, lender)
+    })
+}
 
 /// Whether Miri can follow a placement of `ty` through `lender`. `bumpalo`
 /// aligns a block more aligned than 16 by address arithmetic inside a chunk
@@ -31,7 +38,7 @@ pub const MIRI_FOLLOWS: &str = "Miri can follow the placement";
 /// cannot tell from a misaligned access: a false positive, so under Miri
 /// the arena lender gets futures aligned to 16 or less. Natively every pair
 /// runs, and the contract checks each future's address.
-pub fn miri_follows(ty: &FutureType, lender: &Lender) -> bool {
+fn miri_follows(ty: &FutureType, lender: &Lender) -> bool {
     !(cfg!(miri) && lender.last == Last::Arena && ty.align > 16)
 }
 
@@ -81,16 +88,12 @@ pub fn life(
     forget_one_in: u32,
 ) -> impl Strategy<Value = Life> {
     (
-        ty,
-        kind(),
+        placement(ty),
         behaviour(max_pending),
         0..=max_pending + 2,
         0..forget_one_in.max(1),
     )
-        .prop_filter(MIRI_FOLLOWS, |(ty, (lender, _), ..)| {
-            miri_follows(ty, lender)
-        })
-        .prop_map(move |(ty, (lender, placer), behaviour, polls, f)| Life {
+        .prop_map(move |((ty, (lender, placer)), behaviour, polls, f)| Life {
             ty,
             lender,
             placer,
